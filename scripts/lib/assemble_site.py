@@ -1,0 +1,184 @@
+#!/usr/bin/python3
+"""Assembles the deployable site in dist/ from the wasm build, shell/ and web/.
+
+Every asset except the HTML entry points gets a content hash in its name (app.3f9c2a1b.js) and every
+reference to it is rewritten, leaves first (wasm, font, icons), then the files that name them (js, css,
+manifest), then the HTML. So assets can be cached forever and an old tab keeps finding its files.
+
+dist/ never holds config.json (the deploy writes it per environment, the dev server serves its own),
+source maps, Markdown or dotfiles.
+
+Usage: assemble_site.py --root REPO --wasm-build build/wasm --out dist
+"""
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+HTML_ENTRY_POINTS = {"index.html"}
+TEXT_EXTENSIONS = {".html", ".js", ".css", ".json", ".webmanifest", ".svg", ".txt"}
+DENY = re.compile(r"(^|/)(\.[^/]*|.*\.map|.*\.md|config\.json)$")
+HASHED = re.compile(r"\.[0-9a-f]{8,}\.[^/]+$")
+HASH_LEN = 10
+
+# Noto Sans subset: Latin, Latin-1, Latin Extended-A, general punctuation, euro sign, replacement glyph.
+FONT_UNICODES = "U+0020-007E,U+00A0-00FF,U+0100-017F,U+2000-206F,U+20AC,U+FFFD"
+FONTS = {
+    "NotoSans-Regular.ttf": "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
+    "NotoSans-Bold.ttf": "/usr/share/fonts/truetype/noto/NotoSans-Bold.ttf",
+}
+
+
+def die(msg):
+    print(f"assemble_site: error: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def subset_font(src, dst):
+    """fontTools subset, cached: rebuilt only when the source font or the range list changes."""
+    stamp = dst + ".stamp"
+    key = f"{FONT_UNICODES}|{os.path.getsize(src)}|{int(os.path.getmtime(src))}"
+    if os.path.exists(dst) and os.path.exists(stamp) and open(stamp).read() == key:
+        return
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    cmd = ["/usr/bin/python3", "-m", "fontTools.subset", src, f"--unicodes={FONT_UNICODES}",
+           f"--output-file={dst}", "--layout-features=kern,liga", "--no-hinting", "--desubroutinize",
+           "--name-IDs=*", "--notdef-outline"]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        die(f"font subset failed for {src}: {r.stderr.strip()}")
+    with open(stamp, "w") as f:
+        f.write(key)
+
+
+def stage(root, wasm_build, stage_dir):
+    shutil.rmtree(stage_dir, ignore_errors=True)
+    os.makedirs(stage_dir)
+    app_dir = os.path.join(wasm_build, "wasm")
+    for name in ("app.js", "app.wasm"):
+        src = os.path.join(app_dir, name)
+        if not os.path.exists(src):
+            die(f"{src} is missing: build the wasm preset first")
+        shutil.copy2(src, os.path.join(stage_dir, name))
+    for sub in ("shell", "web"):
+        base = os.path.join(root, sub)
+        for dirpath, dirnames, filenames in os.walk(base):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            for fn in filenames:
+                rel = os.path.relpath(os.path.join(dirpath, fn), base)
+                if DENY.search(rel) or fn.endswith((".in", ".py")):
+                    continue
+                dst = os.path.join(stage_dir, rel)
+                os.makedirs(os.path.dirname(dst), exist_ok=True)
+                shutil.copy2(os.path.join(dirpath, fn), dst)
+    font_cache = os.path.join(wasm_build, "fonts")
+    for name, src in FONTS.items():
+        if not os.path.exists(src):
+            die(f"{src} is missing: run scripts/bootstrap (fonts-noto-core)")
+        out = os.path.join(font_cache, name)
+        subset_font(src, out)
+        shutil.copy2(out, os.path.join(stage_dir, name))
+
+
+def is_text(path):
+    return os.path.splitext(path)[1] in TEXT_EXTENSIONS
+
+
+def hash_and_rewrite(stage_dir, out_dir):
+    files = []
+    for dirpath, _, filenames in os.walk(stage_dir):
+        for fn in filenames:
+            files.append(os.path.relpath(os.path.join(dirpath, fn), stage_dir).replace(os.sep, "/"))
+    contents = {f: open(os.path.join(stage_dir, f), "rb").read() for f in files}
+    assets = [f for f in files if f not in HTML_ENTRY_POINTS]
+    renamed = {}
+
+    def refs_of(f):
+        if not is_text(f):
+            return set()
+        data = contents[f]
+        return {a for a in assets if a != f and os.path.basename(a).encode() in data}
+
+    def rewrite(data):
+        # Longest names first so "app.js" never rewrites inside "app.js.mem"-like names.
+        for old in sorted(renamed, key=len, reverse=True):
+            data = re.sub(rb"(?<![\w.-])" + re.escape(os.path.basename(old).encode()) + rb"(?![\w-])",
+                          os.path.basename(renamed[old]).encode(), data)
+        return data
+
+    pending = set(assets)
+    deps = {f: refs_of(f) for f in files}
+    while pending:
+        ready = [f for f in sorted(pending) if not (deps[f] & pending)]
+        if not ready:
+            die(f"reference cycle between assets: {sorted(pending)}")
+        for f in ready:
+            data = rewrite(contents[f])
+            contents[f] = data
+            digest = hashlib.sha256(data).hexdigest()[:HASH_LEN]
+            stem, ext = os.path.splitext(f)
+            renamed[f] = f"{stem}.{digest}{ext}"
+            pending.discard(f)
+    for f in HTML_ENTRY_POINTS & set(files):
+        contents[f] = rewrite(contents[f])
+        renamed[f] = f
+
+    shutil.rmtree(out_dir, ignore_errors=True)
+    os.makedirs(out_dir)
+    for f, new in renamed.items():
+        dst = os.path.join(out_dir, new)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        with open(dst, "wb") as fh:
+            fh.write(contents[f])
+    return renamed
+
+
+def fill_placeholders(out_dir, renamed):
+    """index.html learns the wasm's size so boot.js can show real download progress."""
+    path = os.path.join(out_dir, "index.html")
+    html = open(path, encoding="utf-8").read()
+    wasm_bytes = os.path.getsize(os.path.join(out_dir, renamed["app.wasm"]))
+    html = html.replace("%%WASM_BYTES%%", str(wasm_bytes))
+    if "%%" in html:
+        die("index.html has an unfilled %%PLACEHOLDER%%")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(html)
+
+
+def check_dist(out_dir, renamed):
+    for new in renamed.values():
+        if DENY.search(new):
+            die(f"{new} must not be in dist/")
+        if new not in HTML_ENTRY_POINTS and not HASHED.search(new):
+            die(f"{new} has no content hash")
+    html = open(os.path.join(out_dir, "index.html"), encoding="utf-8").read()
+    for ref in re.findall(r'(?:src|href|data-app|data-wasm|data-font|data-font-bold)="([^"#?:]+)"', html):
+        if not os.path.exists(os.path.join(out_dir, ref)):
+            die(f"index.html references {ref}, which is not in dist/")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--root", required=True)
+    ap.add_argument("--wasm-build", required=True)
+    ap.add_argument("--out", required=True)
+    a = ap.parse_args()
+    stage_dir = os.path.join(a.wasm_build, "site-stage")
+    stage(a.root, a.wasm_build, stage_dir)
+    renamed = hash_and_rewrite(stage_dir, a.out)
+    fill_placeholders(a.out, renamed)
+    check_dist(a.out, renamed)
+    listing = {old: new for old, new in sorted(renamed.items())}
+    with open(os.path.join(a.wasm_build, "site-files.json"), "w") as f:
+        json.dump(listing, f, indent=2)
+    for old, new in sorted(renamed.items()):
+        size = os.path.getsize(os.path.join(a.out, new))
+        print(f"  {new:<40} {size:>9} bytes", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

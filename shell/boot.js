@@ -1,0 +1,209 @@
+/* boot.js: the page's first script. Plain ES5 on purpose: a browser below the support floor must still
+   run it and show a readable message instead of a blank page.
+   - checks the support floor (WebAssembly, WebGL2, Chrome/Edge 97, Firefox 102, Safari 16)
+   - downloads app.wasm with a progress bar, and the fonts in parallel
+   - loads app.js (Emscripten) and explains any failure (download, WebGL, crash) with a retry button
+   - keeps --vvh equal to the visual viewport, so the phone keyboard never covers the composer
+   The wasm side talks to the page through window.BOSShell (shell.js), never through inline script. */
+(function () {
+  'use strict';
+  var boot = document.getElementById('bos-boot');
+  var lang = (navigator.languages && navigator.languages[0]) || navigator.language || 'pt-BR';
+  var pt = /^pt\b/i.test(lang);
+  var T = pt ? {
+    loading: 'Carregando o chat do prédio...',
+    starting: 'Quase pronto...',
+    unsupported: 'Este navegador não consegue abrir o chat do prédio. Use um navegador atualizado (Chrome ou Edge 97+, Firefox 102+, Safari 16+).',
+    old: 'Este navegador é antigo demais para o chat do prédio. Atualize para Chrome ou Edge 97+, Firefox 102+ ou Safari 16+.',
+    webgl: 'Este aparelho não conseguiu iniciar os gráficos do chat (WebGL2). Atualize o navegador ou tente outro aparelho.',
+    download: 'Não foi possível carregar o chat. Verifique sua conexão com a internet e tente de novo.',
+    crash: 'O chat encontrou um erro e precisa ser recarregado.',
+    retry: 'Tentar de novo',
+    reload: 'Recarregar',
+    anyway: 'Tentar mesmo assim'
+  } : {
+    loading: 'Loading the building chat...',
+    starting: 'Almost ready...',
+    unsupported: 'This browser cannot open the building chat. Please use an up-to-date browser (Chrome or Edge 97+, Firefox 102+, Safari 16+).',
+    old: 'This browser is too old for the building chat. Please update to Chrome or Edge 97+, Firefox 102+ or Safari 16+.',
+    webgl: 'This device could not start the chat\'s graphics (WebGL2). Please update the browser or try another device.',
+    download: 'The chat could not be loaded. Please check your internet connection and try again.',
+    crash: 'The chat ran into an error and needs to be reloaded.',
+    retry: 'Try again',
+    reload: 'Reload',
+    anyway: 'Try anyway'
+  };
+  if (!pt) document.documentElement.lang = 'en';
+
+  var bootEl = document.getElementById('boot');
+  var textEl = document.getElementById('boot-text');
+  var barEl = document.getElementById('boot-bar');
+  var fillEl = document.getElementById('boot-bar-fill');
+  var retryEl = document.getElementById('boot-retry');
+  textEl.textContent = T.loading;
+
+  function progress(fraction) {
+    var pct = Math.max(0, Math.min(100, Math.round(fraction * 100)));
+    fillEl.style.width = pct + '%';
+    barEl.setAttribute('aria-valuenow', String(pct));
+  }
+
+  var failed = false;
+  function fail(message, buttonText, onClick, detail) {
+    if (failed) return;
+    failed = true;
+    if (detail && window.console) console.error('[boot]', detail);
+    bootEl.hidden = false;
+    bootEl.className = 'boot error';
+    textEl.textContent = message;
+    retryEl.textContent = buttonText || T.retry;
+    retryEl.hidden = false;
+    retryEl.onclick = onClick || function () { location.reload(); };
+    var app = document.getElementById('app');
+    if (app) app.setAttribute('aria-hidden', 'true');
+    window.dispatchEvent(new CustomEvent('buildingos:error', { detail: { message: message, detail: String(detail || '') } }));
+  }
+
+  // --- support floor -----------------------------------------------------------------------------
+  function browserTooOld(ua) {
+    var m;
+    if ((m = /Firefox\/(\d+)/.exec(ua))) return +m[1] < 102;
+    if ((m = /(?:Chrome|Chromium|CriOS|Edg|EdgA|EdgiOS)\/(\d+)/.exec(ua)) && !/iPhone|iPad|iPod/.test(ua)) return +m[1] < 97;
+    if (/iPhone|iPad|iPod/.test(ua) && (m = /OS (\d+)_/.exec(ua))) return +m[1] < 16;
+    if (/Safari\//.test(ua) && (m = /Version\/(\d+)/.exec(ua))) return +m[1] < 16;
+    return false;  // unknown engines are judged by their features alone
+  }
+  function hasWebGL2() {
+    try {
+      var c = document.createElement('canvas');
+      return !!(window.WebGL2RenderingContext && c.getContext('webgl2'));
+    } catch (e) {
+      return false;
+    }
+  }
+  var hasWasm = typeof WebAssembly === 'object' && typeof WebAssembly.instantiate === 'function';
+  var hasApis = typeof fetch === 'function' && typeof Promise === 'function' && typeof TextDecoder === 'function' &&
+    typeof WebSocket === 'function';
+  if (!hasWasm || !hasApis) {
+    fail(T.unsupported, T.reload);
+    return;
+  }
+  if (!hasWebGL2()) {
+    fail(T.webgl, T.reload);
+    return;
+  }
+  if (browserTooOld(navigator.userAgent) && !/[?&]force=1/.test(location.search)) {
+    fail(T.old, T.anyway, function () {
+      location.search = (location.search ? location.search + '&' : '?') + 'force=1';
+    });
+    return;
+  }
+
+  // --- visual viewport: the composer stays above the phone keyboard --------------------------------
+  function syncViewport() {
+    var h = window.visualViewport ? window.visualViewport.height : window.innerHeight;
+    document.documentElement.style.setProperty('--vvh', Math.round(h) + 'px');
+    if (window.BOSShell && window.BOSShell.wake) window.BOSShell.wake();
+  }
+  if (window.visualViewport) window.visualViewport.addEventListener('resize', syncViewport);
+  window.addEventListener('resize', syncViewport);
+  syncViewport();
+
+  // --- downloads -----------------------------------------------------------------------------------
+  var wasmUrl = boot.getAttribute('data-wasm');
+  var wasmBytes = parseInt(boot.getAttribute('data-wasm-bytes'), 10) || 0;
+  var fontUrls = [boot.getAttribute('data-font'), boot.getAttribute('data-font-bold')];
+
+  function fetchChecked(url) {
+    return fetch(url, { credentials: 'same-origin' }).then(function (r) {
+      if (!r.ok) throw new Error(url + ': HTTP ' + r.status);
+      return r;
+    });
+  }
+  function fetchWithProgress(url, expected, onProgress) {
+    return fetchChecked(url).then(function (r) {
+      if (!r.body || !r.body.getReader || !expected) return r.arrayBuffer();
+      var reader = r.body.getReader();
+      var chunks = [];
+      var received = 0;
+      function pump() {
+        return reader.read().then(function (step) {
+          if (step.done) {
+            var out = new Uint8Array(received);
+            var at = 0;
+            for (var i = 0; i < chunks.length; i++) { out.set(chunks[i], at); at += chunks[i].length; }
+            return out.buffer;
+          }
+          chunks.push(step.value);
+          received += step.value.length;
+          onProgress(received / expected);
+          return pump();
+        });
+      }
+      return pump();
+    });
+  }
+
+  var wasmPromise = fetchWithProgress(wasmUrl, wasmBytes, function (f) { progress(0.05 + 0.85 * f); });
+  // Fonts are optional: without them the app falls back to Dear ImGui's built-in font.
+  var fontPromises = fontUrls.map(function (u) {
+    return u ? fetchChecked(u).then(function (r) { return r.arrayBuffer(); }).catch(function (e) {
+      if (window.console) console.warn('[boot] font unavailable, using the built-in font:', e);
+      return null;
+    }) : Promise.resolve(null);
+  });
+  progress(0.05);
+
+  var Module = {
+    canvas: document.getElementById('canvas'),
+    bosFonts: [null, null],
+    print: function (t) { if (window.console) console.log(t); },
+    printErr: function (t) { if (window.console) console.warn(t); },
+    preRun: [function () {
+      // main() waits for the fonts (or their failure) so the first frame already has crisp text.
+      Module.addRunDependency('bos-fonts');
+      Promise.all(fontPromises).then(function (fonts) {
+        Module.bosFonts = fonts;
+        Module.removeRunDependency('bos-fonts');
+      });
+    }],
+    instantiateWasm: function (imports, done) {
+      wasmPromise.then(function (bytes) {
+        progress(0.95);
+        textEl.textContent = T.starting;
+        return WebAssembly.instantiate(bytes, imports);
+      }).then(function (result) {
+        done(result.instance, result.module);
+      }).catch(function (e) {
+        fail(T.download, T.retry, null, e);
+      });
+      return {};
+    },
+    onAbort: function (what) {
+      fail(T.crash, T.reload, null, what);
+    }
+  };
+  window.Module = Module;
+  window.BOSBoot = {
+    strings: T,
+    portuguese: pt,
+    fail: fail,
+    // Called by the app after its first frame: the canvas now shows the chat.
+    done: function () {
+      progress(1);
+      bootEl.hidden = true;
+    },
+    webglFailed: function () { fail(T.webgl, T.reload); }
+  };
+
+  window.addEventListener('error', function (e) {
+    // A failed <script> load (app.js) is a download problem; anything else after start-up is a crash.
+    if (e && e.target && e.target.tagName === 'SCRIPT') fail(T.download, T.retry, null, 'script load failed');
+  }, true);
+
+  var script = document.createElement('script');
+  script.src = boot.getAttribute('data-app');
+  script.async = true;
+  script.onerror = function () { fail(T.download, T.retry, null, 'app script failed to load'); };
+  document.body.appendChild(script);
+})();
