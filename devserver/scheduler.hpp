@@ -1,0 +1,41 @@
+// scheduler.hpp: every timer of the server as plain data: (due_ms, sequence) -> task, driven by one Asio
+// timer. Ties run in the order they were scheduled, so replies to one user keep their order. Tasks must
+// capture ids or weak pointers, never raw `this` of something that can die first (Phoenix's late heartbeat).
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <map>
+#include <utility>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+namespace devserver {
+
+inline constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
+
+class Scheduler {
+ public:
+  explicit Scheduler(boost::asio::io_context& io);
+  // Milliseconds on a monotonic clock since the scheduler started.
+  std::int64_t now_ms() const;
+  void at(std::int64_t due_ms, std::function<void()> task);
+  void after(std::int64_t delay_ms, std::function<void()> task) { at(now_ms() + delay_ms, std::move(task)); }
+  std::size_t pending() const { return tasks_.size(); }
+  void stop();
+
+ private:
+  void arm();
+  void on_timer();
+
+  boost::asio::steady_timer timer_;
+  std::chrono::steady_clock::time_point epoch_;
+  std::map<std::pair<std::int64_t, std::uint64_t>, std::function<void()>> tasks_;
+  std::uint64_t next_seq_ = 0;
+  std::int64_t armed_for_ms_ = kNever;
+  bool stopped_ = false;
+};
+
+}  // namespace devserver
