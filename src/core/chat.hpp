@@ -1,0 +1,90 @@
+// chat.hpp: the conversation as the resident sees it.
+//
+// Local echo of the resident's messages with their delivery state, the assistant's answers,
+// notifications with priority, the ack's temporary "processing" line, server errors, the agent's typing
+// indicator. Keeps the last kHistoryMaxMessages in memory; the last kHistoryPersistMessages (≤ 256 KiB)
+// serialize to a versioned blob for localStorage. Every change bumps revision() so a view can cache.
+// No I/O, no clock.
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/outbox.hpp"
+#include "core/protocol.hpp"
+
+namespace bos {
+
+enum class Role { User, Assistant, System, Notification, Error };
+enum class MessageState { Queued, Sent, Acked, Answered, Failed, Received };
+
+const char* to_string(Role r);
+const char* to_string(MessageState s);
+
+struct ChatMessage {
+  uint64_t seq = 0;      // local, increasing, never reused: stable key for views (ImGui PushID)
+  std::string id;        // client_msg_id for the resident's messages, "s<seq>" otherwise
+  Role role = Role::System;
+  MessageState state = MessageState::Received;
+  std::string text;      // valid UTF-8
+  int64_t timestamp_ms = 0;
+  Priority priority = Priority::Normal;
+  FailReason fail_reason = FailReason::None;
+  bool temporary = false;  // the ack's "processing" line: removed when an answer arrives
+  uint32_t version = 0;    // bumped on every change of this message
+};
+
+class ChatModel {
+ public:
+  ChatModel() = default;
+
+  // Ids of messages that are not the resident's are "<prefix><seq>"; a per-load random prefix keeps them
+  // unique against ids restored from an earlier page load.
+  void set_id_prefix(std::string prefix) { id_prefix_ = std::move(prefix); }
+
+  // Appends; returns the new message's seq. Trims the oldest beyond kHistoryMaxMessages.
+  uint64_t append(ChatMessage m);
+  ChatMessage* find_seq(uint64_t seq);
+  ChatMessage* find_id(std::string_view id);
+  const ChatMessage* find_id(std::string_view id) const;
+  bool set_state(std::string_view id, MessageState state, FailReason reason = FailReason::None);
+  bool remove_id(std::string_view id);
+  // Removes the temporary lines; returns their seqs.
+  std::vector<uint64_t> remove_temporary();
+  // The oldest resident message in `acked` state (the one an assistant answer is for).
+  ChatMessage* oldest_acked_user_message();
+  void clear();
+
+  const std::deque<ChatMessage>& messages() const { return messages_; }
+  std::size_t size() const { return messages_.size(); }
+  uint64_t revision() const { return revision_; }
+
+  // Agent typing indicator (from the server's typing frames).
+  void set_agent_typing(bool typing, std::string_view agent, int64_t now_ms);
+  bool agent_typing() const { return agent_typing_; }
+  const std::string& typing_agent() const { return typing_agent_; }
+  int64_t agent_typing_since_ms() const { return agent_typing_since_ms_; }
+
+  // {"v":1,"seq":N,"m":[{"i","r","s","t","ts","p","f"}...]}: the last kHistoryPersistMessages, ≤ 256 KiB,
+  // temporary lines excluded.
+  std::string serialize() const;
+  // Replaces the history; on error leaves it empty and returns the error.
+  RestoreError restore(std::string_view blob);
+
+  static constexpr int kFormatVersion = 1;
+
+ private:
+  void touch(ChatMessage& m);
+
+  std::deque<ChatMessage> messages_;
+  std::string id_prefix_ = "s";
+  uint64_t next_seq_ = 1;
+  uint64_t revision_ = 0;
+  bool agent_typing_ = false;
+  std::string typing_agent_;
+  int64_t agent_typing_since_ms_ = 0;
+};
+
+}  // namespace bos

@@ -1,0 +1,272 @@
+// engine.hpp: the resident chat's client engine, written once, driven by the browser and by tests.
+//
+// Index
+//   [SECTION] Config          EngineConfig: every timing and policy with its default
+//   [SECTION] Effects         what the engine asks the platform to do (open/send/close, persist, notify, ...)
+//   [SECTION] Engine          events in (socket, time, page, network, resident), effects out
+//
+// The engine owns no socket, no timer, no clock and no storage. The platform (wasm/ in the browser,
+// tests/support/ in tests) feeds it events with `now_ms` (wall-clock milliseconds) and carries out the
+// effects it returns. Timers are deadlines in state, checked in tick(); call tick() from an interval
+// timer too (requestAnimationFrame stops in background tabs) and on page_visible().
+//
+// Connection states: idle → connecting → connected → (drop) → reconnecting (n/5) → failed (still retrying
+// at the cap, "Tentar agora" retries at once) ; closed after the resident's disconnect().
+// Every connection has a generation id; events from a connection that is no longer current are ignored,
+// except during a rotation (API Gateway closes connections after 2 h: the engine opens the next one first).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/backoff.hpp"
+#include "core/chat.hpp"
+#include "core/outbox.hpp"
+#include "core/protocol.hpp"
+#include "core/strings.hpp"
+
+namespace bos {
+
+// [SECTION] Config ------------------------------------------------------------------------------------
+
+inline constexpr int64_t kNever = INT64_MAX;
+
+struct EngineConfig {
+  std::string endpoint;            // ws(s)://host[/stage]; user_id and session_id are appended
+  std::string user_id;             // empty: a random "web-user-..." (persisted through a Persist effect)
+  std::string session_id;          // empty: a random "session-..."
+  uint64_t seed = 0;               // random source (jitter, ids); the browser passes crypto random bits
+  Lang lang = Lang::Pt;
+  ReconnectPolicy reconnect{};
+  int64_t connect_timeout_ms = 10'000;
+  int64_t heartbeat_interval_ms = 30'000;   // the seed's interval; API Gateway idles out after 10 min
+  int64_t heartbeat_timeout_ms = 10'000;    // no frame this long after a heartbeat: the link is dead
+  int64_t rotate_after_ms = 110 * 60'000;   // API Gateway closes after 2 h: rotate 10 min before
+  int64_t rotate_retry_ms = 60'000;         // a failed rotation is tried again after this
+  int64_t drain_timeout_ms = 30'000;        // the old connection is closed at the latest after this
+  int64_t drain_linger_ms = 2'000;          // ...and no sooner than this after its last ack (late frames)
+  int64_t ack_timeout_ms = 20'000;          // a sent message without ack is resent (doubling, up to 5 min)
+  int64_t typing_idle_ms = 1'000;           // typing:false after this long without a keystroke
+  int64_t agent_typing_timeout_ms = 60'000; // a lost typing:false never leaves the indicator on forever
+  int64_t history_persist_delay_ms = 1'000; // history writes are batched (bursts of messages)
+  OutboxLimits outbox{};
+};
+
+enum class ConnState { Idle, Connecting, Connected, Reconnecting, Failed, Closed };
+const char* to_string(ConnState s);
+
+// [SECTION] Effects -----------------------------------------------------------------------------------
+
+struct OpenSocket {
+  uint32_t conn = 0;
+  std::string url;
+};
+struct SendText {
+  uint32_t conn = 0;
+  std::string text;
+};
+struct CloseSocket {
+  uint32_t conn = 0;
+  int code = 1000;  // 1000 or 4000-4999 (what browsers accept from a client)
+  std::string reason;
+};
+enum class StoreKey { Identity, Outbox, History };
+const char* to_string(StoreKey k);
+struct Persist {
+  StoreKey key = StoreKey::Outbox;
+  std::string data;  // versioned JSON; empty string: remove the key
+};
+struct Notify {
+  std::string title;
+  std::string body;
+};
+enum class UiEventKind { StatusChanged, MessageAdded, MessageChanged, MessageRemoved, HistoryReset, TypingChanged, UnreadChanged };
+struct UiEvent {
+  UiEventKind kind = UiEventKind::StatusChanged;
+  uint64_t seq = 0;  // the message, for Message* events
+};
+enum class LogLevel { Info, Warn, Error };
+struct Log {
+  LogLevel level = LogLevel::Info;
+  std::string text;
+};
+using Effect = std::variant<OpenSocket, SendText, CloseSocket, Persist, Notify, UiEvent, Log>;
+using Effects = std::vector<Effect>;
+
+struct SendResult {
+  SendError error = SendError::None;
+  std::string id;  // client_msg_id when accepted
+  Effects effects;
+};
+
+struct EngineStats {
+  uint64_t frames_in = 0;
+  uint64_t frames_out = 0;
+  uint64_t invalid_frames = 0;
+  uint64_t invalid_by_error[9] = {};  // indexed by FrameError
+  uint64_t acks_unmatched = 0;
+  uint64_t acks_duplicate = 0;
+  uint64_t cross_connection_duplicates = 0;  // the same broadcast seen on both connections of a rotation
+  uint64_t connections_opened = 0;
+  uint64_t connection_failures = 0;
+  uint64_t dead_links = 0;
+  uint64_t rotations = 0;
+  uint64_t resends = 0;
+  uint64_t gateway_errors = 0;
+  uint64_t heartbeats_sent = 0;
+};
+
+struct Identity {
+  std::string user_id;
+  std::string session_id;
+};
+// {"v":1,"user_id":..,"session_id":..}; false on any problem (the caller makes a new identity).
+bool parse_identity(std::string_view blob, Identity& out);
+std::string serialize_identity(const Identity& id);
+// A resident id from a link (#resident=ID): 1-64 of [A-Za-z0-9._@+-].
+bool is_valid_resident_id(std::string_view id);
+
+// [SECTION] Engine ------------------------------------------------------------------------------------
+
+class Engine {
+ public:
+  explicit Engine(EngineConfig config);
+
+  // Restore persisted state before start() (outbox, history). A corrupt or unknown blob restores to
+  // empty and reports why through a Log effect (never a crash, never a blank page).
+  Effects restore(StoreKey key, std::string_view blob, int64_t now_ms);
+  Effects start(int64_t now_ms);
+  Effects disconnect(int64_t now_ms);  // close 1000, no reconnect, the outbox stays
+  Effects reconnect(int64_t now_ms);   // "Tentar agora": at once, whatever the backoff says
+
+  // Socket events from the platform, tagged with the connection generation from OpenSocket.
+  Effects on_open(uint32_t conn, int64_t now_ms);
+  Effects on_text(uint32_t conn, std::string_view text, int64_t now_ms);
+  Effects on_close(uint32_t conn, int code, std::string_view reason, int64_t now_ms);
+  Effects on_error(uint32_t conn, int64_t now_ms);
+  Effects on_send_failed(uint32_t conn, int64_t now_ms);
+
+  // Time and environment.
+  Effects tick(int64_t now_ms);
+  Effects network_online(int64_t now_ms);
+  Effects network_offline(int64_t now_ms);
+  Effects page_visible(int64_t now_ms);
+  Effects page_hidden(int64_t now_ms);  // also flushes pending history writes (pagehide may follow)
+
+  // The resident.
+  SendResult send_chat(std::string_view text, int64_t now_ms);
+  Effects retry_message(std::string_view id, int64_t now_ms);
+  Effects delete_message(std::string_view id, int64_t now_ms);
+  Effects clear_history(int64_t now_ms);  // keeps messages still waiting to be delivered
+  Effects composer_input(int64_t now_ms);
+  Effects composer_blur(int64_t now_ms);
+
+  // State for the UI and the automation API.
+  ConnState state() const { return state_; }
+  std::string status_text(int64_t now_ms) const;
+  bool show_try_now() const;
+  int attempts() const { return attempts_since_open_; }
+  int reconnect_attempt() const { return reconnect_attempt_; }
+  int64_t next_retry_at_ms() const { return retry_at_; }
+  std::size_t queued() const { return outbox_.unacked(); }
+  const std::string& connection_id() const { return connection_id_; }
+  const std::string& user_id() const { return user_id_; }
+  const std::string& session_id() const { return session_id_; }
+  const ChatModel& chat() const { return chat_; }
+  const Outbox& outbox() const { return outbox_; }
+  const EngineStats& stats() const { return stats_; }
+  int unread() const { return unread_; }
+  Lang lang() const { return config_.lang; }
+  const EngineConfig& config() const { return config_; }
+  uint32_t current_connection() const { return current_; }
+  bool rotating() const { return draining_ != 0 || rotating_ != 0; }
+  // The earliest deadline in state (kNever if none): the platform may sleep until then.
+  int64_t next_deadline_ms() const;
+
+ private:
+  void reconcile_restored();
+  // connection lifecycle
+  void open_connection(int64_t now, bool rotation);
+  void connection_opened(int64_t now);
+  void connection_lost(int64_t now, bool was_open, const char* why);
+  void close_socket(uint32_t conn, int code, const char* reason);
+  void schedule_retry(int64_t now);
+  void retry_now(int64_t now);
+  void set_state(ConnState s);
+  void check_deadlines(int64_t now);
+  void finish_drain(int64_t now, const char* why);
+  void drain_idle(int64_t now);
+  bool dedupe_across_connections(uint32_t conn, std::string_view text, int64_t now);
+  // outbox
+  void flush(int64_t now);
+  void send_entry(OutboxEntry& e, int64_t now);
+  void resend_overdue(int64_t now);
+  void persist_outbox();
+  void mark_history_dirty(int64_t now);
+  // dispatch
+  void handle_frame(uint32_t conn, const ServerFrame& f, int64_t now);
+  void handle_ack(uint32_t conn, const ServerFrame& f, int64_t now);
+  void add_incoming(Role role, std::string text, int64_t ts, Priority priority, int64_t now);
+  void send_typing(bool typing, int64_t now);
+  void send_frame(uint32_t conn, std::string text);
+  void emit(Effect e) { out_.push_back(std::move(e)); }
+  void log(LogLevel level, std::string text) { emit(Log{level, std::move(text)}); }
+  void ui(UiEventKind kind, uint64_t seq = 0) { emit(UiEvent{kind, seq}); }
+  Effects take() { Effects e; e.swap(out_); return e; }
+  std::string new_message_id(int64_t now);
+
+  EngineConfig config_;
+  uint64_t rng_;
+  std::string user_id_;
+  std::string session_id_;
+  bool identity_generated_ = false;
+  bool outbox_restored_ = false;  // a stored outbox was read back intact
+  ConnState state_ = ConnState::Idle;
+
+  uint32_t conn_gen_ = 0;
+  uint32_t current_ = 0;      // the connection sends go to (or the attempt in flight)
+  bool current_open_ = false;
+  uint32_t rotating_ = 0;     // the next connection, opening while current_ still serves
+  uint32_t draining_ = 0;     // the previous connection after a rotation, until its acks are in
+  uint32_t last_chat_conn_ = 0;
+  std::string last_chat_id_;  // the last chat message sent on last_chat_conn_ (1009 blames it)
+
+  int reconnect_attempt_ = 0;    // backoff step; resets only after a connection stayed up stable_after_ms
+  int attempts_since_open_ = 0;  // failed attempts since the last open (automation API)
+  bool stopped_by_server_ = false;
+  int refused_code_ = 0;
+
+  int64_t opened_at_ = 0;
+  int64_t connect_deadline_ = kNever;
+  int64_t rotate_connect_deadline_ = kNever;
+  int64_t retry_at_ = kNever;
+  int64_t heartbeat_due_ = kNever;
+  int64_t pong_deadline_ = kNever;
+  int64_t rotate_at_ = kNever;
+  int64_t drain_deadline_ = kNever;
+  int64_t dedupe_until_ = 0;
+  int64_t typing_idle_deadline_ = kNever;
+  int64_t agent_typing_deadline_ = kNever;
+  int64_t history_persist_due_ = kNever;
+  int64_t last_frame_ms_ = 0;
+
+  struct SeenFrame {
+    uint32_t conn;
+    uint64_t hash;
+  };
+  std::vector<SeenFrame> seen_frames_;
+
+  bool typing_sent_ = false;
+  bool visible_ = true;
+  int unread_ = 0;
+  std::string connection_id_;
+
+  Outbox outbox_;
+  ChatModel chat_;
+  EngineStats stats_;
+  Effects out_;
+};
+
+}  // namespace bos

@@ -1,0 +1,161 @@
+// outbox.cpp: see outbox.hpp.
+#include "core/outbox.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "core/limits.hpp"
+#include "core/utf8.hpp"
+
+namespace bos {
+
+const char* to_string(FailReason r) {
+  switch (r) {
+    case FailReason::None: return "none";
+    case FailReason::TooBig: return "too_big";
+    case FailReason::Rejected: return "rejected";
+  }
+  return "?";
+}
+
+const char* to_string(SendError e) {
+  switch (e) {
+    case SendError::None: return "none";
+    case SendError::Empty: return "empty";
+    case SendError::TooLong: return "too_long";
+    case SendError::QueueFull: return "queue_full";
+  }
+  return "?";
+}
+
+const char* to_string(RestoreError e) {
+  switch (e) {
+    case RestoreError::None: return "none";
+    case RestoreError::TooLarge: return "too_large";
+    case RestoreError::InvalidJson: return "invalid_json";
+    case RestoreError::WrongVersion: return "wrong_version";
+    case RestoreError::BadEntry: return "bad_entry";
+  }
+  return "?";
+}
+
+Outbox::Outbox(OutboxLimits limits)
+    : max_messages_(limits.max_messages ? limits.max_messages : kOutboxMaxMessages),
+      max_bytes_(limits.max_bytes ? limits.max_bytes : kOutboxMaxBytes) {}
+
+SendError Outbox::can_accept(std::size_t text_bytes) const {
+  if (entries_.size() + 1 > max_messages_ || bytes_ + text_bytes > max_bytes_) return SendError::QueueFull;
+  return SendError::None;
+}
+
+SendError Outbox::push(OutboxEntry entry) {
+  if (const auto e = can_accept(entry.text.size()); e != SendError::None) return e;
+  bytes_ += entry.text.size();
+  entries_.push_back(std::move(entry));
+  return SendError::None;
+}
+
+OutboxEntry* Outbox::find(std::string_view id) {
+  for (auto& e : entries_) {
+    if (e.id == id) return &e;
+  }
+  return nullptr;
+}
+
+const OutboxEntry* Outbox::find(std::string_view id) const {
+  for (const auto& e : entries_) {
+    if (e.id == id) return &e;
+  }
+  return nullptr;
+}
+
+OutboxEntry* Outbox::oldest_sent_on(uint32_t conn) {
+  for (auto& e : entries_) {
+    if (e.state == OutboxState::Sent && e.sent_on_conn == conn) return &e;
+  }
+  return nullptr;
+}
+
+bool Outbox::has_sent_on(uint32_t conn) const {
+  return std::any_of(entries_.begin(), entries_.end(),
+                     [conn](const OutboxEntry& e) { return e.state == OutboxState::Sent && e.sent_on_conn == conn; });
+}
+
+std::optional<OutboxEntry> Outbox::remove(std::string_view id) {
+  const auto it = std::find_if(entries_.begin(), entries_.end(), [id](const OutboxEntry& e) { return e.id == id; });
+  if (it == entries_.end()) return std::nullopt;
+  OutboxEntry out = std::move(*it);
+  bytes_ -= out.text.size();
+  entries_.erase(it);
+  return out;
+}
+
+void Outbox::forget_connection(uint32_t conn) {
+  for (auto& e : entries_) {
+    if (e.sent_on_conn == conn) e.sent_on_conn = 0;
+  }
+}
+
+std::size_t Outbox::unacked() const {
+  return static_cast<std::size_t>(std::count_if(entries_.begin(), entries_.end(),
+                                                 [](const OutboxEntry& e) { return e.state != OutboxState::Failed; }));
+}
+
+void Outbox::clear() {
+  entries_.clear();
+  bytes_ = 0;
+}
+
+std::string Outbox::serialize() const {
+  nlohmann::json messages = nlohmann::json::array();
+  for (const auto& e : entries_) {
+    // A message that went out is stored as sent: after a reload it is resent with the same id.
+    const int state = e.state == OutboxState::Failed ? 2 : (e.state == OutboxState::Sent ? 1 : 0);
+    messages.push_back(nlohmann::json::array({e.id, e.text, e.created_ms, state, static_cast<int>(e.fail_reason)}));
+  }
+  nlohmann::json j = {{"v", kFormatVersion}, {"m", std::move(messages)}};
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+RestoreError Outbox::restore(std::string_view blob) {
+  clear();
+  if (blob.size() > kMaxPersistedBlobBytes) return RestoreError::TooLarge;
+  const auto j = nlohmann::json::parse(blob.begin(), blob.end(), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return RestoreError::InvalidJson;
+  const auto v = j.find("v");
+  if (v == j.end() || !v->is_number_integer() || v->get<int64_t>() != kFormatVersion) return RestoreError::WrongVersion;
+  const auto m = j.find("m");
+  if (m == j.end() || !m->is_array()) return RestoreError::BadEntry;
+  std::deque<OutboxEntry> restored;
+  std::size_t bytes = 0;
+  for (const auto& item : *m) {
+    if (!item.is_array() || item.size() < 4 || !item[0].is_string() || !item[1].is_string() ||
+        !item[2].is_number_integer() || !item[3].is_number_integer()) {
+      return RestoreError::BadEntry;
+    }
+    OutboxEntry e;
+    e.id = item[0].get<std::string>();
+    e.text = utf8::repair(item[1].get_ref<const std::string&>());
+    e.created_ms = item[2].get<int64_t>();
+    const auto state = item[3].get<int64_t>();
+    if (e.id.empty() || e.id.size() > kMaxShortFieldBytes || e.text.empty() || state < 0 || state > 2 ||
+        utf8::count_codepoints(e.text) > kMaxMessageCodepoints) {
+      return RestoreError::BadEntry;
+    }
+    e.state = state == 2 ? OutboxState::Failed : (state == 1 ? OutboxState::Sent : OutboxState::Queued);
+    if (item.size() > 4 && item[4].is_number_integer()) {
+      const auto r = item[4].get<int64_t>();
+      e.fail_reason = (r == 1) ? FailReason::TooBig : (r == 2 ? FailReason::Rejected : FailReason::None);
+    }
+    const bool duplicate = std::any_of(restored.begin(), restored.end(), [&](const OutboxEntry& o) { return o.id == e.id; });
+    if (duplicate) continue;
+    if (restored.size() + 1 > max_messages_ || bytes + e.text.size() > max_bytes_) return RestoreError::TooLarge;
+    bytes += e.text.size();
+    restored.push_back(std::move(e));
+  }
+  entries_ = std::move(restored);
+  bytes_ = bytes;
+  return RestoreError::None;
+}
+
+}  // namespace bos

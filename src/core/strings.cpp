@@ -1,0 +1,86 @@
+// strings.cpp: see strings.hpp.
+#include "core/strings.hpp"
+
+#include <cstdio>
+
+namespace bos {
+namespace {
+
+struct Entry {
+  const char* pt;
+  const char* en;
+};
+
+// Indexed by Text; the static_assert below keeps the table and the enum in step.
+constexpr Entry kTexts[] = {
+    {"Desconectado", "Disconnected"},
+    {"Conectando...", "Connecting..."},
+    {"Conectado em tempo real", "Connected in real time"},
+    {"Reconectando... (%lld/%lld)", "Reconnecting... (%lld/%lld)"},
+    {"Sem conex\xC3\xA3o. Nova tentativa em %lld s", "No connection. Retrying in %lld s"},
+    {"Sem conex\xC3\xA3o. Tentando agora...", "No connection. Trying now..."},
+    {"Conex\xC3\xA3o recusada pelo servidor (c\xC3\xB3" "digo %lld)", "Connection refused by the server (code %lld)"},
+    {"Desconectado", "Disconnected"},
+    {"Tentar agora", "Try now"},
+    {"Processando sua solicita\xC3\xA7\xC3\xA3o...", "Processing your request..."},
+    {"Erro no servidor", "Server error"},
+    {"O servidor teve um problema. Sua mensagem ser\xC3\xA1 reenviada.",
+     "The server had a problem. Your message will be sent again."},
+    {"Mensagem grande demais para o servidor", "Message too big for the server"},
+    {"BuildingOS", "BuildingOS"},
+    {"Hoje", "Today"},
+    {"Ontem", "Yesterday"},
+    {"Reenviar", "Retry"},
+    {"Apagar", "Delete"},
+    {"Copiar", "Copy"},
+    {"Copiado", "Copied"},
+    {"Abrir link", "Open link"},
+    {"Limpar conversa", "Clear conversation"},
+    {"Apagar todas as mensagens deste aparelho?", "Delete all messages on this device?"},
+    {"Cancelar", "Cancel"},
+    {"Escreva sua mensagem...", "Type your message..."},
+    {"Enviar", "Send"},
+    {"Mensagem", "Message"},
+    {"Na fila", "Queued"},
+    {"Enviada", "Sent"},
+    {"Recebida", "Delivered"},
+    {"Respondida", "Answered"},
+    {"N\xC3\xA3o enviada", "Not sent"},
+    {"Assistente digitando...", "Assistant is typing..."},
+    {"Ol\xC3\xA1! Pergunte sobre elevadores, encomendas, manuten\xC3\xA7\xC3\xA3o ou hor\xC3\xA1rios do pr\xC3\xA9" "dio.",
+     "Hello! Ask about elevators, packages, maintenance or the building's hours."},
+    {"BuildingOS \xC2\xB7 vers\xC3\xA3o %s", "BuildingOS \xC2\xB7 version %s"},
+    {"Escreva uma mensagem antes de enviar.", "Type a message before sending."},
+    {"Mensagem longa demais (m\xC3\xA1ximo de 4.000 caracteres).", "Message too long (4,000 characters at most)."},
+    {"Muitas mensagens aguardando envio. Aguarde a conex\xC3\xA3o voltar.",
+     "Too many messages waiting to be sent. Please wait for the connection to come back."},
+    {"(%lld) BuildingOS", "(%lld) BuildingOS"},
+    {"Ativar notifica\xC3\xA7\xC3\xB5" "es", "Turn on notifications"},
+    {"Voc\xC3\xAA", "You"},
+    {"Assistente", "Assistant"},
+    {"Aviso", "Notice"},
+};
+static_assert(sizeof(kTexts) / sizeof(kTexts[0]) == static_cast<std::size_t>(Text::kCount),
+              "kTexts must have one entry per Text");
+
+}  // namespace
+
+const char* text(Lang lang, Text id) {
+  const auto i = static_cast<std::size_t>(id);
+  if (i >= static_cast<std::size_t>(Text::kCount)) return "";
+  return lang == Lang::En ? kTexts[i].en : kTexts[i].pt;
+}
+
+std::string format_text(Lang lang, Text id, long long a, long long b) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, text(lang, id), a, b);
+  return buf;
+}
+
+std::string format_text_s(Lang lang, Text id, const std::string& s) {
+  char buf[512];
+  std::snprintf(buf, sizeof buf, text(lang, id), s.c_str());
+  return buf;
+}
+
+}  // namespace bos

@@ -1,0 +1,45 @@
+// strings.hpp: every text the resident reads, in Brazilian Portuguese first and English.
+// The engine's status texts and the UI's labels both come from here. No I/O.
+#pragma once
+#include <string>
+
+namespace bos {
+
+enum class Lang { Pt, En };
+
+enum class Text {
+  StatusIdle,            // "Desconectado"
+  StatusConnecting,      // "Conectando..."
+  StatusConnected,       // "Conectado em tempo real"
+  StatusReconnecting,    // "Reconectando... (%d/%d)"
+  StatusFailedRetryIn,   // "Sem conexão. Nova tentativa em %d s"
+  StatusFailedTrying,    // "Sem conexão. Tentando agora..."
+  StatusRefused,         // "Conexão recusada pelo servidor (código %d)"
+  StatusClosed,          // "Desconectado"
+  TryNow,                // "Tentar agora"
+  Processing,            // "Processando sua solicitação..."
+  ServerError,           // "Erro no servidor"
+  GatewayError,          // "O servidor teve um problema. Sua mensagem será reenviada."
+  MessageTooBig,         // "Mensagem grande demais para o servidor"
+  NotificationTitle,     // "BuildingOS"
+  Today, Yesterday,
+  Retry, Delete, Copy, Copied, OpenLink,
+  ClearConversation, ClearConfirm, Cancel,
+  ComposerPlaceholder, Send, MessageLabel,
+  Queued, Sent, Acked, Answered, Failed,
+  TypingIndicator,       // "Assistente digitando..."
+  EmptyConversation,     // first-run hint
+  AboutLine,             // "BuildingOS · versão %s"
+  ErrorEmpty, ErrorTooLong, ErrorQueueFull,
+  UnreadTitle,           // "(%d) BuildingOS"
+  NotificationsEnable,   // "Ativar notificações"
+  You, Assistant, Notice,
+  kCount
+};
+
+const char* text(Lang lang, Text id);
+// printf-style formatting of one of the texts above with integer/string arguments (never user text as format).
+std::string format_text(Lang lang, Text id, long long a = 0, long long b = 0);
+std::string format_text_s(Lang lang, Text id, const std::string& s);
+
+}  // namespace bos
