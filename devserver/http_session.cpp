@@ -2,6 +2,8 @@
 #include "http_session.hpp"
 
 #include <chrono>
+#include <cstdint>
+#include <limits>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/write.hpp>
@@ -43,7 +45,9 @@ void HttpSession::start() { read_header(); }
 void HttpSession::read_header() {
   parser_.emplace();
   parser_->header_limit(kMaxHeaderBytes);
-  parser_->body_limit(kMaxHttpBodyBytes);
+  // Content-Length is checked in on_header (to answer 413 with the right error type); chunked bodies are
+  // limited once the header is in.
+  parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
   // One deadline for the whole request: slow or silent clients are cut off (handshake timeout).
   stream_.expires_after(std::chrono::milliseconds(server_.options().handshake_timeout_ms));
   http::async_read_header(stream_, buffer_, *parser_,
@@ -78,6 +82,7 @@ void HttpSession::on_header(const error_code& ec) {
     dispatch();
     return;
   }
+  parser_->body_limit(kMaxHttpBodyBytes);
   auto read_body = [self = shared_from_this()] {
     http::async_read(self->stream_, self->buffer_, *self->parser_,
                      [self](const error_code& e, std::size_t) { self->on_body(e); });

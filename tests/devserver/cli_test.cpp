@@ -1,0 +1,116 @@
+// cli_test.cpp: the command-line contract: --help, exit 2 on every bad argument, exactly one ready line,
+// clean stop on SIGTERM/SIGINT, SO_REUSEADDR restarts, and the log lines (--quiet silences them).
+#include <csignal>
+
+#include "support/checks.hpp"
+
+using namespace dstest;
+
+TEST_CASE("cli: --help prints the usage on stdout and exits 0") {
+  const RunResult r = run_devserver({"--help"});
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("usage: scripts/devserver") != std::string::npos);
+  CHECK(r.out.find("--fault SPEC") != std::string::npos);
+  CHECK(r.out.find("listening ws://HOST:PORT") != std::string::npos);
+}
+
+TEST_CASE("cli: every bad argument exits 2 with a clear message on stderr") {
+  const std::vector<std::string> args = GENERATE(values<std::vector<std::string>>({
+      {"--port", "abc"},
+      {"--port", "70000"},
+      {"--port", "-1"},
+      {"--port"},
+      {"--port="},
+      {"--frobnicate"},
+      {"stray-positional"},
+      {"--fault", "bogus=1"},
+      {"--fault", "drop=500-100"},
+      {"--fault", "drop"},
+      {"--fault", ""},
+      {"--fault", "ack-drop=1.5"},
+      {"--fault", "ack-drop=nan"},
+      {"--fault", "refuse=-5"},
+      {"--fault", "swallow=10,"},
+      {"--static", "/definitely/not/a/dir"},
+      {"--allow-origin", "not an origin"},
+      {"--allow-origin", "http://example.com/path"},
+      {"--idle-timeout-s", "0"},
+      {"--max-duration-s", "1e3"},
+      {"--reply-delay-ms", "99999999999999999999"},
+      {"--max-new-conn-per-s", "-5"},
+      {"--seed", "x"},
+      {"--host", "not-an-ip"},
+      {"--quiet=yes"},
+      {"--handshake-timeout-ms", "0"},
+  }));
+  INFO("args: " << (args.empty() ? "" : args[0]) << " " << (args.size() > 1 ? args[1] : ""));
+  const RunResult r = run_devserver(args);
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err.rfind("bos-devserver: ", 0) == 0);
+  CHECK(r.err.size() > 20);
+}
+
+TEST_CASE("cli: prints exactly one ready line with the port it picked") {
+  DSTEST_START_SERVER(server, {"--quiet"});
+  CHECK(server.ready_line() == "listening ws://127.0.0.1:" + std::to_string(server.port()));
+  // The port really is the server: a handshake there works.
+  auto client = must_connect(server.port(), "cli-user");
+}
+
+TEST_CASE("cli: SIGTERM stops it cleanly with exit 0, closing sockets with 1001") {
+  DSTEST_START_SERVER(server, {"--quiet"});
+  auto client = must_connect(server.port(), "u-term");
+  ::kill(server.pid(), SIGTERM);
+  const Frame f = client->read(3000ms);  // read while the server still runs its short grace period
+  CHECK(f.kind == Frame::Kind::kClosed);
+  CHECK(f.close_code == 1001);
+  REQUIRE(server.stop(SIGTERM) == 0);
+}
+
+TEST_CASE("cli: SIGINT stops it cleanly with exit 0") {
+  DSTEST_START_SERVER(server, {"--quiet"});
+  REQUIRE(server.stop(SIGINT) == 0);
+}
+
+TEST_CASE("cli: a restart on the same port works at once (SO_REUSEADDR)") {
+  std::uint16_t port = 0;
+  {
+    DSTEST_START_SERVER(first, {"--quiet"});
+    port = first.port();
+    // A connection the server closes leaves TIME_WAIT behind on its side.
+    auto client = must_connect(port, "u-restart");
+    expect_nothing_pending(*client);
+    REQUIRE(first.stop(SIGTERM) == 0);
+    client->read(2000ms);
+  }
+  ServerProcess second({"--quiet"}, false, port);
+  REQUIRE(second.ok());
+  CHECK(second.port() == port);
+}
+
+TEST_CASE("cli: one log line per connect, route and disconnect, with the connection id") {
+  DSTEST_START_SERVER(server, {}, true);
+  std::string id;
+  {
+    auto client = must_connect(server.port(), "u-log", &id);
+    expect_nothing_pending(*client);
+    REQUIRE(client->close(1000));
+  }
+  REQUIRE(eventually([&] { return server.stderr_text().find("disconnect " + id) != std::string::npos; }));
+  const std::string log = server.stderr_text();
+  CHECK(log.find("connect " + id + " user=u-log") != std::string::npos);
+  CHECK(log.find("route " + id + " heartbeat requestId=") != std::string::npos);
+  CHECK(log.find("disconnect " + id + " code=1000") != std::string::npos);
+}
+
+TEST_CASE("cli: --quiet silences the log") {
+  DSTEST_START_SERVER(server, {"--quiet"}, true);
+  {
+    auto client = must_connect(server.port(), "u-quiet");
+    expect_nothing_pending(*client);
+    REQUIRE(client->close(1000));
+  }
+  REQUIRE(server.stop(SIGTERM) == 0);
+  CHECK(server.stderr_text().empty());
+}
