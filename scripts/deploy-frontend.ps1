@@ -101,6 +101,7 @@ param(
 
 Set-StrictMode -Version 3.0
 $ErrorActionPreference = 'Stop'
+$Environment = $Environment.ToLowerInvariant()         # ValidateSet ignores case; the config keys do not
 $PSNativeCommandUseErrorActionPreference = $false   # exit codes are checked by hand (Invoke-Aws)
 
 # The only Content-Types the deploy sets; any other extension fails the preflight. Never a charset on
@@ -259,7 +260,7 @@ function Send-S3Batch([System.Collections.IDictionary]$Objects, [string]$Content
     $stage = Join-Path $script:TempDir ('batch-' + [guid]::NewGuid().ToString('n'))
     foreach ($key in $Objects.Keys) {
         $path = Join-Path $stage $key
-        $null = New-Item -ItemType Directory -Force -Path (Split-Path -Parent $path)
+        $null = [System.IO.Directory]::CreateDirectory((Split-Path -Parent $path))
         [System.IO.File]::WriteAllBytes($path, [byte[]]$Objects[$key])
     }
     $null = Invoke-Aws -Changing -Target "s3://$($script:Site.bucket)/ $(@($Objects.Keys) -join ', ') ($ContentType; $CacheControl)" @(
@@ -780,23 +781,19 @@ $run = [pscustomobject]@{
     Touched = [ordered]@{}; HtmlLive = $false; InvalidationPaths = @(); Invalidation = $null; Pruned = 0
 }
 $exitCode = 0
+# Who must confirm: -Confirm decides when given; otherwise prod only. Decided before any cmdlet runs, so
+# nothing but the gate below ever prompts (-Confirm would otherwise reach every cmdlet that supports it).
+$script:NeedsConfirmation = if ($PSBoundParameters.ContainsKey('Confirm')) { [bool]$PSBoundParameters['Confirm'] } else { $Environment -eq 'prod' }
+if ($WhatIfPreference) { $script:NeedsConfirmation = $false }
+$ConfirmPreference = if ($script:NeedsConfirmation) { 'High' } else { 'None' }
 try {
-    $null = New-Item -ItemType Directory -Path $script:TempDir
-    $script:Site = Read-EnvironmentConfig $Environment
-
-    # Who must confirm: -Confirm decides when given; otherwise prod only. Nobody can answer a prompt in a
-    # non-interactive session, so that fails now, before anything is read.
-    $script:NeedsConfirmation = if ($PSBoundParameters.ContainsKey('Confirm')) { [bool]$PSBoundParameters['Confirm'] } else { $Environment -eq 'prod' }
-    if ($WhatIfPreference) { $script:NeedsConfirmation = $false }
-    if ($script:NeedsConfirmation) {
-        if (-not (Test-InteractiveSession)) {
-            Stop-Deploy ("$Environment needs a confirmation, and this session is non-interactive (CI, -NonInteractive or redirected input). " +
-                "To deploy without a prompt, pass -Confirm:`$false; to see what would change, pass -WhatIf.")
-        }
-        $ConfirmPreference = 'High'   # prompt at the gate whatever the caller's preference
-    } else {
-        $ConfirmPreference = 'None'   # dev and staging never prompt
+    # Nobody can answer a prompt in a non-interactive session: fail now, before anything is read.
+    if ($script:NeedsConfirmation -and -not (Test-InteractiveSession)) {
+        Stop-Deploy ("$Environment needs a confirmation, and this session is non-interactive (CI, -NonInteractive or redirected input). " +
+            "To deploy without a prompt, pass -Confirm:`$false; to see what would change, pass -WhatIf.")
     }
+    $null = [System.IO.Directory]::CreateDirectory($script:TempDir)   # not New-Item: -WhatIf would skip it
+    $script:Site = Read-EnvironmentConfig $Environment
 
     if ($Rollback) { Invoke-Rollback $run } else { Invoke-Deploy $run }
 
@@ -815,7 +812,7 @@ try {
     $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new(
         [System.Exception]::new("deploy-frontend ($Environment) failed, exit 1: $message"), 'DeployFailed', 'NotSpecified', $Environment))
 } finally {
-    Remove-Item -LiteralPath $script:TempDir -Recurse -Force -ErrorAction SilentlyContinue
+    if ([System.IO.Directory]::Exists($script:TempDir)) { [System.IO.Directory]::Delete($script:TempDir, $true) }
 }
 if ($exitCode -ne 0) { exit $exitCode }
 
