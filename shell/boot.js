@@ -152,18 +152,24 @@
       return null;
     }) : Promise.resolve(null);
   });
+  // The deploy writes this environment's endpoint here; the dev server answers with itself.
+  var configPromise = fetch('config.json', { credentials: 'same-origin', cache: 'no-store' }).then(function (r) {
+    return r.ok ? r.text() : '';
+  }).catch(function () { return ''; });
   progress(0.05);
 
   var Module = {
     canvas: document.getElementById('canvas'),
     bosFonts: [null, null],
+    bosConfigJson: '',
     print: function (t) { if (window.console) console.log(t); },
     printErr: function (t) { if (window.console) console.warn(t); },
     preRun: [function () {
       // main() waits for the fonts (or their failure) so the first frame already has crisp text.
       Module.addRunDependency('bos-fonts');
-      Promise.all(fontPromises).then(function (fonts) {
-        Module.bosFonts = fonts;
+      Promise.all([Promise.all(fontPromises), configPromise]).then(function (got) {
+        Module.bosFonts = got[0];
+        Module.bosConfigJson = got[1] || '';
         Module.removeRunDependency('bos-fonts');
       });
     }],

@@ -1,45 +1,477 @@
-// First slice: a Dear ImGui window on WebGL2 (replaced by the chat app).
+// main.cpp: the browser app's entry point and frame loop.
+//
+// Index
+//   [SECTION] State, time, wake-ups    render on demand: the main loop pauses when nothing changes
+//   [SECTION] Fonts and scale          Noto Sans subset, rebuilt when the pixel ratio or text size changes
+//   [SECTION] Input                    mouse, touch, wheel (html5 callbacks, not GLFW: see ui/pointer.hpp)
+//   [SECTION] Frame                    canvas size, ImGui frame, intents, composer placement
+//   [SECTION] WebGL                    context creation, loss and restore
+//   [SECTION] main
 #include <GLES3/gl3.h>
-#include <GLFW/glfw3.h>
 #include <emscripten.h>
+#include <emscripten/eventloop.h>
+#include <emscripten/html5.h>
 
+#include <algorithm>
+#include <cmath>
+
+#include "build_id.h"
 #include "imgui.h"
-#include "imgui_impl_glfw.h"
 #include "imgui_impl_opengl3.h"
+#include "web.hpp"
 
-static GLFWwindow* g_window = nullptr;
-static int g_frames = 0;
-EM_JS(void, bos_boot_done, (), { if (window.BOSBoot) window.BOSBoot.done(); });
+// [SECTION] JS glue used here ---------------------------------------------------------------------------
 
-static void frame() {
-  ImGui_ImplOpenGL3_NewFrame();
-  ImGui_ImplGlfw_NewFrame();
-  ImGui::NewFrame();
-  ImGui::SetNextWindowPos(ImVec2(20, 20), ImGuiCond_Once);
-  ImGui::Begin("BuildingOS");
-  ImGui::TextUnformatted("Ol\xC3\xA1, morador!");
-  ImGui::TextUnformatted(BOS_BUILD_ID);
-  ImGui::End();
-  ImGui::Render();
-  int w = 0, h = 0;
-  glfwGetFramebufferSize(g_window, &w, &h);
-  glViewport(0, 0, w, h);
-  glClearColor(0.07f, 0.09f, 0.13f, 1.0f);
-  glClear(GL_COLOR_BUFFER_BIT);
-  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-  if (++g_frames == 2) bos_boot_done();
+EM_JS(char*, bos_js_page_string, (int which), {
+  var v = "";
+  try {
+    if (which === 0) v = location.hostname;
+    else if (which === 1) v = location.search;
+    else if (which === 2) v = location.hash;
+    else if (which === 3) v = (Module.bosConfigJson || "");
+    else if (which === 4) v = (navigator.languages && navigator.languages[0]) || navigator.language || 'pt-BR';
+  } catch (e) {}
+  var n = lengthBytesUTF8(v) + 1;
+  var p = _malloc(n);
+  stringToUTF8(v, p, n);
+  return p;
+});
+
+EM_JS(char*, bos_js_store_get, (const char* key), {
+  var v = null;
+  try { v = window.localStorage.getItem(UTF8ToString(key)); } catch (e) { v = null; }
+  if (v === null) return 0;
+  var n = lengthBytesUTF8(v) + 1;
+  var p = _malloc(n);
+  stringToUTF8(v, p, n);
+  return p;
+});
+
+EM_JS(uint32_t, bos_js_random32, (), {
+  try {
+    var a = new Uint32Array(1);
+    crypto.getRandomValues(a);
+    return a[0];
+  } catch (e) {
+    return (Math.random() * 4294967296) >>> 0;
+  }
+});
+
+// Font bytes fetched by boot.js (Module.bosFonts[i], an ArrayBuffer or null), copied into the heap once.
+EM_JS(void*, bos_js_font, (int index, int* size), {
+  var f = Module.bosFonts && Module.bosFonts[index];
+  if (!f || !f.byteLength) { HEAP32[size >> 2] = 0; return 0; }
+  var p = _malloc(f.byteLength);
+  HEAPU8.set(new Uint8Array(f), p);
+  HEAP32[size >> 2] = f.byteLength;
+  return p;
+});
+
+EM_JS(void, bos_js_ready, (const char* version), { if (Module.bosShellReady) Module.bosShellReady(UTF8ToString(version)); });
+EM_JS(void, bos_js_first_frame, (), { if (window.BOSBoot) window.BOSBoot.done(); });
+EM_JS(void, bos_js_webgl_failed, (), { if (window.BOSBoot) window.BOSBoot.webglFailed(); });
+EM_JS(void, bos_js_place_composer, (float left, float bottom, float width), {
+  if (Module.bosPlaceComposer) Module.bosPlaceComposer(left, bottom, width);
+});
+EM_JS(void, bos_js_copy, (const char* text), { if (Module.bosCopy) Module.bosCopy(UTF8ToString(text)); });
+EM_JS(void, bos_js_open_url, (const char* url), {
+  try { window.open(UTF8ToString(url), '_blank', 'noopener,noreferrer'); } catch (e) {}
+});
+EM_JS(void, bos_js_request_notifications, (), { if (Module.bosRequestNotifications) Module.bosRequestNotifications(); });
+EM_JS(void, bos_js_store_large_text, (int on), {
+  try { window.localStorage.setItem('bos.v1.largeText', on ? '1' : '0'); } catch (e) {}
+});
+EM_JS(int, bos_js_load_large_text, (), {
+  try { return window.localStorage.getItem('bos.v1.largeText') === '1' ? 1 : 0; } catch (e) { return 0; }
+});
+
+namespace bos::web {
+
+// [SECTION] State, time, wake-ups -----------------------------------------------------------------------
+
+State& state() {
+  static State s;
+  return s;
 }
 
+int64_t now_ms() { return static_cast<int64_t>(emscripten_date_now()); }
+
+void wake() {
+  State& s = state();
+  s.frames_left = std::max(s.frames_left, 3);  // a few frames: layout settles, hover and press states show
+  if (s.paused && !s.gl_lost) {
+    s.paused = false;
+    emscripten_resume_main_loop();
+  }
+}
+
+namespace {
+
+void on_deadline(void*) {
+  State& s = state();
+  s.deadline_timer = 0;
+  if (!s.app) return;
+  s.app->tick(now_ms());
+  after_event();
+}
+
+}  // namespace
+
+void after_event() {
+  // One precise timer for the engine's earliest deadline (heartbeat, retry, typing, ...) or the view's
+  // (countdown, toast). The 1 s interval in main() is the safety net for throttled background tabs.
+  State& s = state();
+  if (!s.app) return;
+  int64_t due = s.app->engine().next_deadline_ms();
+  const int64_t view_due = s.view.wake_at_ms();
+  if (view_due > 0) due = std::min(due, view_due);
+  if (due == kNever) return;
+  const double at = static_cast<double>(due);
+  if (s.deadline_timer && s.deadline_at <= at) return;  // an earlier one is already armed
+  if (s.deadline_timer) emscripten_clear_timeout(s.deadline_timer);
+  s.deadline_at = at;
+  const double delay = std::max(0.0, at - static_cast<double>(now_ms()));
+  s.deadline_timer = emscripten_set_timeout(on_deadline, delay + 1, nullptr);
+}
+
+// [SECTION] Fonts and scale ---------------------------------------------------------------------------
+
+void rebuild_fonts() {
+  State& s = state();
+  ImGuiIO& io = ImGui::GetIO();
+  static const ImWchar kRanges[] = {0x0020, 0x00FF, 0x0100, 0x017F, 0x2000, 0x206F, 0x20AC, 0x20AC, 0xFFFD, 0xFFFD, 0};
+  static void* regular = nullptr;
+  static void* bold = nullptr;
+  static int regular_size = 0, bold_size = 0;
+  static bool loaded = false;
+  if (!loaded) {
+    regular = bos_js_font(0, &regular_size);
+    bold = bos_js_font(1, &bold_size);
+    loaded = true;
+    if (!regular) s.port.log(LogLevel::Warn, "Noto Sans unavailable: using the built-in font");
+  }
+  const float scale = s.dpr * (s.large_text ? 1.2f : 1.0f);
+  io.Fonts->Clear();
+  ImFontConfig cfg;
+  cfg.FontDataOwnedByAtlas = false;  // the bytes stay ours; the atlas is rebuilt on every scale change
+  cfg.OversampleH = 2;
+  cfg.OversampleV = 1;
+  cfg.PixelSnapH = false;
+  auto add = [&](void* data, int size, float px) -> ImFont* {
+    if (data) return io.Fonts->AddFontFromMemoryTTF(data, size, px, &cfg, kRanges);
+    ImFontConfig def;
+    def.SizePixels = std::round(px);
+    return io.Fonts->AddFontDefault(&def);
+  };
+  s.fonts.body = add(regular, regular_size, std::round(17.0f * scale));
+  s.fonts.small = add(regular, regular_size, std::round(13.5f * scale));
+  s.fonts.bold = add(bold ? bold : regular, bold ? bold_size : regular_size, std::round(18.0f * scale));
+  io.Fonts->Build();
+  io.FontDefault = s.fonts.body;
+  ImGui_ImplOpenGL3_DestroyFontsTexture();
+  ImGui_ImplOpenGL3_CreateFontsTexture();
+  // Style sizes follow the pixel ratio too.
+  ImGuiStyle fresh;
+  ImGui::StyleColorsDark(&fresh);
+  fresh.ScaleAllSizes(s.dpr);
+  fresh.WindowRounding = 0;
+  fresh.FrameRounding = 10 * s.dpr;
+  fresh.PopupRounding = 10 * s.dpr;
+  fresh.TouchExtraPadding = ImVec2(4 * s.dpr, 4 * s.dpr);
+  ImGui::GetStyle() = fresh;
+  s.font_dpr = s.dpr;
+  s.font_large = s.large_text;
+  s.view.invalidate_layout();
+}
+
+// [SECTION] Input -------------------------------------------------------------------------------------
+
+namespace {
+
+EM_BOOL on_mouse_move(int, const EmscriptenMouseEvent* e, void*) {
+  State& s = state();
+  s.pointer.mouse_move(static_cast<float>(e->clientX) * s.dpr, static_cast<float>(e->clientY) * s.dpr);
+  wake();
+  return EM_FALSE;
+}
+
+EM_BOOL on_mouse_button(int type, const EmscriptenMouseEvent* e, void*) {
+  State& s = state();
+  if (e->button != 0) return EM_FALSE;
+  s.pointer.mouse_move(static_cast<float>(e->clientX) * s.dpr, static_cast<float>(e->clientY) * s.dpr);
+  s.pointer.mouse_button(type == EMSCRIPTEN_EVENT_MOUSEDOWN);
+  wake();
+  return EM_FALSE;
+}
+
+EM_BOOL on_mouse_leave(int, const EmscriptenMouseEvent*, void*) {
+  state().pointer.mouse_leave();
+  wake();
+  return EM_FALSE;
+}
+
+EM_BOOL on_touch(int type, const EmscriptenTouchEvent* e, void*) {
+  State& s = state();
+  const auto t = now_ms();
+  // One primary touch: the first one listed.
+  if (e->numTouches <= 0) return EM_TRUE;
+  const EmscriptenTouchPoint& p = e->touches[0];
+  const float x = static_cast<float>(p.targetX) * s.dpr;
+  const float y = static_cast<float>(p.targetY) * s.dpr;
+  switch (type) {
+    case EMSCRIPTEN_EVENT_TOUCHSTART:
+      if (e->numTouches == 1) s.pointer.touch_start(x, y, t);
+      break;
+    case EMSCRIPTEN_EVENT_TOUCHMOVE: s.pointer.touch_move(x, y, t); break;
+    case EMSCRIPTEN_EVENT_TOUCHEND: s.pointer.touch_end(t); break;
+    default: s.pointer.touch_cancel(); break;
+  }
+  wake();
+  return EM_TRUE;  // preventDefault: no emulated mouse events, no double taps
+}
+
+EM_BOOL on_wheel(int, const EmscriptenWheelEvent* e, void*) {
+  State& s = state();
+  s.pointer.wheel(e->deltaY, static_cast<int>(e->deltaMode), static_cast<float>(s.height_px) * 0.8f);
+  wake();
+  return EM_TRUE;
+}
+
+EM_BOOL on_resize(int, const EmscriptenUiEvent*, void*) {
+  wake();
+  return EM_FALSE;
+}
+
+EM_BOOL on_visibility(int, const EmscriptenVisibilityChangeEvent* e, void*) {
+  State& s = state();
+  if (!s.app) return EM_FALSE;
+  if (e->hidden) s.app->page_hidden(now_ms());
+  else s.app->page_visible(now_ms());
+  after_event();
+  wake();
+  return EM_FALSE;
+}
+
+}  // namespace
+
+// [SECTION] Frame -------------------------------------------------------------------------------------
+
+namespace {
+
+void handle_intents(const ui::Intents& in) {
+  State& s = state();
+  const auto t = now_ms();
+  if (in.try_now) s.app->reconnect(t);
+  if (!in.retry_id.empty()) s.app->retry_message(in.retry_id, t);
+  if (!in.delete_id.empty()) s.app->delete_message(in.delete_id, t);
+  if (in.clear_history) s.app->clear_history(t);
+  if (!in.copy_text.empty()) {
+    bos_js_copy(in.copy_text.c_str());
+    s.view.show_toast(text(s.app->lang(), Text::Copied), t);
+  }
+  if (!in.open_url.empty()) bos_js_open_url(in.open_url.c_str());
+  if (in.enable_notifications) bos_js_request_notifications();
+  if (in.toggle_large_text) {
+    s.large_text = !s.large_text;
+    bos_js_store_large_text(s.large_text ? 1 : 0);
+  }
+  after_event();
+}
+
+void frame() {
+  State& s = state();
+  if (s.gl_lost || !s.app) return;
+  const double t = emscripten_date_now();
+
+  // Canvas backing store in physical pixels (the 3.1.6 GLFW path has no HiDPI; we do it ourselves).
+  double css_w = 0, css_h = 0;
+  emscripten_get_element_css_size("#canvas", &css_w, &css_h);
+  const float dpr = std::clamp(static_cast<float>(emscripten_get_device_pixel_ratio()), 0.5f, 4.0f);
+  const int w = std::max(1, static_cast<int>(std::lround(css_w * dpr)));
+  const int h = std::max(1, static_cast<int>(std::lround(css_h * dpr)));
+  if (w != s.width_px || h != s.height_px) {
+    emscripten_set_canvas_element_size("#canvas", w, h);
+    s.width_px = w;
+    s.height_px = h;
+  }
+  s.dpr = dpr;
+  s.pointer.set_scale(dpr);
+  if (s.font_dpr != dpr || s.font_large != s.large_text) rebuild_fonts();
+
+  ImGuiIO& io = ImGui::GetIO();
+  io.DisplaySize = ImVec2(static_cast<float>(w), static_cast<float>(h));
+  io.DisplayFramebufferScale = ImVec2(1, 1);
+  io.DeltaTime = static_cast<float>(std::clamp((t - s.last_frame_ms) / 1000.0, 0.001, 0.1));
+  s.last_frame_ms = t;
+  const ui::PointerFrame pf = s.pointer.frame(static_cast<int64_t>(t));
+  io.MousePos = ImVec2(pf.x, pf.y);
+  io.MouseDown[0] = pf.down;
+
+  ImGui_ImplOpenGL3_NewFrame();
+  ImGui::NewFrame();
+  ui::ViewContext ctx;
+  ctx.now_ms = static_cast<int64_t>(t);
+  ctx.dpr = dpr;
+  ctx.tz_offset_min = s.tz_offset_min;
+  ctx.safe_area = s.safe_area;
+  ctx.composer_css_h = s.composer_css_h;
+  ctx.notifications = s.notifications;
+  ctx.dark = s.dark;
+  ctx.large_text = s.large_text;
+  ctx.version = BOS_BUILD_ID;
+  ctx.fonts = s.fonts;
+  ctx.pointer = pf;
+  const ui::Intents intents = s.view.draw(s.app->engine(), ctx);
+  ImGui::Render();
+
+  glViewport(0, 0, w, h);
+  const ImU32 bg = s.dark ? IM_COL32(0x12, 0x16, 0x1f, 255) : IM_COL32(0xf4, 0xf6, 0xfa, 255);
+  glClearColor(static_cast<float>(bg & 255) / 255.f, static_cast<float>((bg >> 8) & 255) / 255.f,
+               static_cast<float>((bg >> 16) & 255) / 255.f, 1.f);
+  glClear(GL_COLOR_BUFFER_BIT);
+  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+
+  if (!(s.view.composer() == s.placed)) {
+    s.placed = s.view.composer();
+    bos_js_place_composer(s.placed.left_css, s.placed.bottom_css, s.placed.width_css);
+  }
+  handle_intents(intents);
+
+  if (!s.first_frame_done) {
+    s.first_frame_done = true;
+    bos_js_first_frame();
+  }
+  // Render on demand: after a few quiet frames the loop pauses until something wakes it.
+  if (s.frames_left > 0) --s.frames_left;
+  const bool busy = pf.animating || s.view.animating() || s.pointer.pending() || ImGui::IsAnyItemActive();
+  if (busy) s.frames_left = std::max(s.frames_left, 1);
+  if (s.frames_left == 0) {
+    s.paused = true;
+    emscripten_pause_main_loop();
+  }
+}
+
+void on_interval(void*) {
+  State& s = state();
+  if (!s.app) return;
+  s.app->tick(now_ms());
+  after_event();
+}
+
+}  // namespace
+
+// [SECTION] WebGL -------------------------------------------------------------------------------------
+
+namespace {
+
+EM_BOOL on_context_lost(int, const void*, void*) {
+  State& s = state();
+  s.gl_lost = true;
+  s.port.log(LogLevel::Warn, "WebGL context lost: waiting for it to be restored");
+  return EM_TRUE;  // preventDefault: allow the browser to restore it
+}
+
+EM_BOOL on_context_restored(int, const void*, void*) {
+  State& s = state();
+  s.port.log(LogLevel::Info, "WebGL context restored");
+  emscripten_webgl_make_context_current(s.gl_context);
+  ImGui_ImplOpenGL3_Shutdown();
+  ImGui_ImplOpenGL3_Init("#version 300 es");
+  s.gl_lost = false;
+  s.font_dpr = 0;  // rebuild the font texture on the next frame
+  s.width_px = s.height_px = 0;
+  s.paused = true;
+  wake();
+  return EM_TRUE;
+}
+
+bool create_gl() {
+  State& s = state();
+  EmscriptenWebGLContextAttributes attrs;
+  emscripten_webgl_init_context_attributes(&attrs);
+  attrs.majorVersion = 2;
+  attrs.minorVersion = 0;
+  attrs.alpha = EM_FALSE;
+  attrs.depth = EM_FALSE;
+  attrs.stencil = EM_FALSE;
+  attrs.antialias = EM_FALSE;
+  attrs.premultipliedAlpha = EM_TRUE;
+  attrs.preserveDrawingBuffer = EM_FALSE;
+  attrs.enableExtensionsByDefault = EM_FALSE;
+  s.gl_context = emscripten_webgl_create_context("#canvas", &attrs);
+  if (s.gl_context <= 0) return false;
+  emscripten_webgl_make_context_current(s.gl_context);
+  emscripten_set_webglcontextlost_callback("#canvas", nullptr, EM_FALSE,
+                                           reinterpret_cast<em_webgl_context_callback>(on_context_lost));
+  emscripten_set_webglcontextrestored_callback("#canvas", nullptr, EM_FALSE,
+                                               reinterpret_cast<em_webgl_context_callback>(on_context_restored));
+  return true;
+}
+
+}  // namespace
+
+std::string page_string(int which) {
+  char* p = bos_js_page_string(which);
+  std::string out = p ? p : "";
+  free(p);
+  return out;
+}
+
+std::string stored(const std::string& key) {
+  char* p = bos_js_store_get(key.c_str());
+  std::string out = p ? p : "";
+  free(p);
+  return out;
+}
+
+}  // namespace bos::web
+
+// [SECTION] main ----------------------------------------------------------------------------------------
+
 int main() {
-  if (!glfwInit()) return 1;
-  g_window = glfwCreateWindow(800, 600, "BuildingOS", nullptr, nullptr);
-  if (!g_window) return 1;
-  glfwMakeContextCurrent(g_window);
+  using namespace bos::web;
+  State& s = state();
+  if (!create_gl()) {
+    bos_js_webgl_failed();
+    return 0;
+  }
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
-  ImGui::GetIO().IniFilename = nullptr;
-  ImGui_ImplGlfw_InitForOpenGL(g_window, true);
+  ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = nullptr;
+  io.LogFilename = nullptr;
+  io.ConfigWindowsMoveFromTitleBarOnly = true;
+  io.MouseDrawCursor = false;
   ImGui_ImplOpenGL3_Init("#version 300 es");
+  s.large_text = bos_js_load_large_text() != 0;
+
+  static bos::app::App app(s.port, BOS_BUILD_ID);
+  s.app = &app;
+  bos::app::PageInfo page;
+  page.hostname = page_string(0);
+  page.search = page_string(1);
+  page.hash = page_string(2);
+  page.config_json = page_string(3);
+  page.language = page_string(4);
+  const uint64_t seed = (static_cast<uint64_t>(bos_js_random32()) << 32) | bos_js_random32();
+  app.boot(page, [](const std::string& key) { return stored(key); }, seed, now_ms());
+
+  emscripten_set_mousemove_callback(EMSCRIPTEN_EVENT_TARGET_WINDOW, nullptr, EM_FALSE, on_mouse_move);
+  emscripten_set_mousedown_callback("#canvas", nullptr, EM_FALSE, on_mouse_button);
+  emscripten_set_mouseup_callback(EMSCRIPTEN_EVENT_TARGET_WINDOW, nullptr, EM_FALSE, on_mouse_button);
+  emscripten_set_mouseleave_callback("#canvas", nullptr, EM_FALSE, on_mouse_leave);
+  emscripten_set_touchstart_callback("#canvas", nullptr, EM_FALSE, on_touch);
+  emscripten_set_touchmove_callback("#canvas", nullptr, EM_FALSE, on_touch);
+  emscripten_set_touchend_callback("#canvas", nullptr, EM_FALSE, on_touch);
+  emscripten_set_touchcancel_callback("#canvas", nullptr, EM_FALSE, on_touch);
+  emscripten_set_wheel_callback("#canvas", nullptr, EM_FALSE, on_wheel);
+  emscripten_set_resize_callback(EMSCRIPTEN_EVENT_TARGET_WINDOW, nullptr, EM_FALSE, on_resize);
+  emscripten_set_visibilitychange_callback(nullptr, EM_FALSE, on_visibility);
+  // Timers are throttled in background tabs; this 1 s interval keeps deadlines honest there.
+  emscripten_set_interval(on_interval, 1000, nullptr);
+
+  bos_js_ready(BOS_BUILD_ID);
+  after_event();
   emscripten_set_main_loop(frame, 0, 0);
   return 0;
 }

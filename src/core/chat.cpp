@@ -54,6 +54,12 @@ ChatMessage* ChatModel::find_seq(uint64_t seq) {
   return (it != messages_.end() && it->seq == seq) ? &*it : nullptr;
 }
 
+const ChatMessage* ChatModel::find_seq(uint64_t seq) const {
+  const auto it = std::lower_bound(messages_.begin(), messages_.end(), seq,
+                                   [](const ChatMessage& m, uint64_t s) { return m.seq < s; });
+  return (it != messages_.end() && it->seq == seq) ? &*it : nullptr;
+}
+
 ChatMessage* ChatModel::find_id(std::string_view id) {
   // Newest first: acks and state changes are almost always about recent messages.
   for (auto it = messages_.rbegin(); it != messages_.rend(); ++it) {

@@ -47,6 +47,7 @@ class ChatModel {
   // Appends; returns the new message's seq. Trims the oldest beyond kHistoryMaxMessages.
   uint64_t append(ChatMessage m);
   ChatMessage* find_seq(uint64_t seq);
+  const ChatMessage* find_seq(uint64_t seq) const;
   ChatMessage* find_id(std::string_view id);
   const ChatMessage* find_id(std::string_view id) const;
   bool set_state(std::string_view id, MessageState state, FailReason reason = FailReason::None);

@@ -59,6 +59,12 @@ constexpr Entry kTexts[] = {
     {"Voc\xC3\xAA", "You"},
     {"Assistente", "Assistant"},
     {"Aviso", "Notice"},
+    {"Aviso importante", "Important notice"},
+    {"Texto maior", "Larger text"},
+    {"Texto normal", "Normal text"},
+    {"Novas mensagens", "New messages"},
+    {"Endere\xC3\xA7o do servidor inv\xC3\xA1lido", "Invalid server address"},
+    {"Menu", "Menu"},
 };
 static_assert(sizeof(kTexts) / sizeof(kTexts[0]) == static_cast<std::size_t>(Text::kCount),
               "kTexts must have one entry per Text");

@@ -34,6 +34,11 @@ enum class Text {
   UnreadTitle,           // "(%d) BuildingOS"
   NotificationsEnable,   // "Ativar notificações"
   You, Assistant, Notice,
+  NoticeHigh,            // "Aviso importante"
+  LargerText, NormalText,
+  NewMessages,           // "Novas mensagens"
+  InvalidEndpoint,       // "Endereço do servidor inválido"
+  Menu,
   kCount
 };
 

@@ -1,0 +1,219 @@
+// app.cpp: see app.hpp.
+#include "app/app.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "core/utf8.hpp"
+
+namespace bos::app {
+
+namespace {
+std::string dump(const nlohmann::ordered_json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+
+const char* role_label(Lang lang, Role role) {
+  switch (role) {
+    case Role::User: return text(lang, Text::You);
+    case Role::Assistant: return text(lang, Text::Assistant);
+    case Role::Notification: return text(lang, Text::Notice);
+    case Role::Error: return text(lang, Text::ServerError);
+    case Role::System: return text(lang, Text::NotificationTitle);
+  }
+  return "";
+}
+}  // namespace
+
+App::App(Port& port, std::string version) : port_(port), version_(std::move(version)) {}
+
+void App::prepare(const PageInfo& page, const std::string& stored_identity, uint64_t seed) {
+  lang_ = language_from(page.language);
+  endpoint_ = choose_endpoint(page);
+  const auto identity = choose_identity(page, stored_identity);
+  EngineConfig config;
+  config.endpoint = endpoint_.url;
+  config.user_id = identity.user_id;
+  config.session_id = identity.session_id;
+  config.seed = seed;
+  config.lang = lang_;
+  pending_user_ = identity.user_id;
+  engine_ = std::make_unique<Engine>(std::move(config));
+  if (!endpoint_.note.empty()) port_.log(LogLevel::Warn, endpoint_.note);
+  port_.log(LogLevel::Info, std::string("endpoint ") + endpoint_.url + " (from " + to_string(endpoint_.source) + ")" +
+                                (identity.from_link ? ", resident from the link" : ""));
+}
+
+void App::restore_stored(StoreKey key, const std::string& blob, int64_t now) {
+  run(engine_->restore(key, blob, now), now);
+}
+
+void App::start(int64_t now) {
+  if (endpoint_.error != EndpointError::None) {
+    // Never a silent blank: the header shows the problem; the outbox keeps what the resident types.
+    port_.log(LogLevel::Error, std::string("not connecting: the WebSocket endpoint is unusable (") +
+                                   to_string(endpoint_.error) + "): " + endpoint_.url);
+    run(engine_->disconnect(now), now);
+  } else {
+    run(engine_->start(now), now);
+  }
+  port_.set_title(title_for(0));
+  emit_status_if_changed(now);
+}
+
+void App::run(Effects effects, int64_t now) {
+  if (running_) {
+    for (auto& e : effects) queued_.push_back(std::move(e));
+    return;
+  }
+  running_ = true;
+  bool messages_changed = false;
+  for (std::size_t i = 0; i < effects.size() || !queued_.empty(); ++i) {
+    if (i >= effects.size()) {
+      effects.insert(effects.end(), std::make_move_iterator(queued_.begin()), std::make_move_iterator(queued_.end()));
+      queued_.clear();
+    }
+    Effect& effect = effects[i];
+    if (auto* o = std::get_if<OpenSocket>(&effect)) {
+      port_.ws_open(o->conn, o->url);
+    } else if (auto* t = std::get_if<SendText>(&effect)) {
+      if (!port_.ws_send(t->conn, t->text)) {
+        Effects more = engine_->on_send_failed(t->conn, now);
+        effects.insert(effects.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+      }
+    } else if (auto* c = std::get_if<CloseSocket>(&effect)) {
+      port_.ws_close(c->conn, c->code, c->reason);
+    } else if (auto* p = std::get_if<Persist>(&effect)) {
+      if (p->key == StoreKey::Identity) port_.store_write(storage_key_identity(), p->data);
+      else if (!engine_->user_id().empty()) port_.store_write(storage_key(p->key, engine_->user_id()), p->data);
+    } else if (auto* n = std::get_if<Notify>(&effect)) {
+      port_.notify(n->title, n->body);
+    } else if (auto* l = std::get_if<Log>(&effect)) {
+      port_.log(l->level, l->text);
+    } else if (auto* u = std::get_if<UiEvent>(&effect)) {
+      ++ui_revision_;
+      switch (u->kind) {
+        case UiEventKind::MessageAdded:
+          if (const ChatMessage* m = engine_->chat().find_seq(u->seq)) {
+            port_.dispatch_event("buildingos:message", message_json(*m));
+            if (!m->temporary) port_.announce(std::string(role_label(lang_, m->role)) + ": " + m->text);
+          }
+          messages_changed = true;
+          break;
+        case UiEventKind::UnreadChanged:
+          port_.set_title(title_for(engine_->unread()));
+          break;
+        default:
+          messages_changed = true;
+          break;
+      }
+    }
+  }
+  running_ = false;
+  if (messages_changed || !effects.empty()) port_.request_frame();
+  emit_status_if_changed(now);
+}
+
+void App::emit_status_if_changed(int64_t now) {
+  if (!engine_) return;
+  auto state = api_state_json(now);
+  // The countdown in the status text changes every second; events fire on real changes only.
+  auto j = nlohmann::json::parse(state, nullptr, false);
+  if (j.is_object()) j.erase("statusText");
+  auto key = j.dump();
+  if (key == last_status_json_) return;
+  last_status_json_ = std::move(key);
+  ++ui_revision_;
+  port_.dispatch_event("buildingos:status", state);
+  port_.request_frame();
+}
+
+std::string App::title_for(int unread) const {
+  const std::string base = lang_ == Lang::Pt ? "BuildingOS \xC2\xB7 Chat do pr\xC3\xA9" "dio" : "BuildingOS \xC2\xB7 Building chat";
+  return unread > 0 ? "(" + std::to_string(unread) + ") " + base : base;
+}
+
+void App::on_open(uint32_t conn, int64_t now) { run(engine_->on_open(conn, now), now); }
+void App::on_text(uint32_t conn, std::string_view text, int64_t now) { run(engine_->on_text(conn, text, now), now); }
+void App::on_close(uint32_t conn, int code, std::string_view reason, int64_t now) {
+  run(engine_->on_close(conn, code, reason, now), now);
+}
+void App::on_error(uint32_t conn, int64_t now) { run(engine_->on_error(conn, now), now); }
+void App::tick(int64_t now) { run(engine_->tick(now), now); }
+void App::network_online(int64_t now) { run(engine_->network_online(now), now); }
+void App::network_offline(int64_t now) { run(engine_->network_offline(now), now); }
+void App::page_visible(int64_t now) { run(engine_->page_visible(now), now); }
+void App::page_hidden(int64_t now) { run(engine_->page_hidden(now), now); }
+
+SendResult App::send(std::string_view text, int64_t now) {
+  SendResult r = engine_->send_chat(text, now);
+  run(std::move(r.effects), now);
+  r.effects.clear();
+  return r;
+}
+
+void App::retry_message(std::string_view id, int64_t now) { run(engine_->retry_message(id, now), now); }
+void App::delete_message(std::string_view id, int64_t now) { run(engine_->delete_message(id, now), now); }
+void App::clear_history(int64_t now) { run(engine_->clear_history(now), now); }
+void App::reconnect(int64_t now) {
+  if (endpoint_.error != EndpointError::None) return;
+  run(engine_->reconnect(now), now);
+}
+void App::disconnect(int64_t now) { run(engine_->disconnect(now), now); }
+void App::composer_input(int64_t now) { run(engine_->composer_input(now), now); }
+void App::composer_blur(int64_t now) { run(engine_->composer_blur(now), now); }
+
+std::string App::api_state_json(int64_t now) const {
+  nlohmann::ordered_json j;
+  const Engine& e = *engine_;
+  j["status"] = to_string(e.state());
+  j["attempts"] = e.attempts();
+  j["queued"] = e.queued();
+  if (e.connection_id().empty()) j["connectionId"] = nullptr;
+  else j["connectionId"] = e.connection_id();
+  j["userId"] = e.user_id();
+  j["sessionId"] = e.session_id();
+  // Extensions (the contract allows extending): what the header shows, and where we connect.
+  j["statusText"] = endpoint_.error != EndpointError::None ? std::string(text(lang_, Text::InvalidEndpoint))
+                                                          : e.status_text(now);
+  j["endpoint"] = endpoint_.url;
+  j["reconnectAttempt"] = e.reconnect_attempt();
+  return dump(j);
+}
+
+std::string App::message_json(const ChatMessage& m) const {
+  nlohmann::ordered_json j;
+  j["id"] = m.id;
+  j["role"] = to_string(m.role);
+  j["text"] = m.text;
+  j["state"] = to_string(m.state);
+  j["timestamp"] = m.timestamp_ms;
+  if (m.role == Role::Notification) j["priority"] = m.priority == Priority::High ? "high" : "normal";
+  if (m.temporary) j["temporary"] = true;
+  if (m.fail_reason != FailReason::None) j["failReason"] = to_string(m.fail_reason);
+  return dump(j);
+}
+
+std::string App::api_messages_json() const {
+  std::string out = "[";
+  bool first = true;
+  for (const auto& m : engine_->chat().messages()) {
+    if (!first) out += ',';
+    first = false;
+    out += message_json(m);
+  }
+  out += ']';
+  return out;
+}
+
+std::string App::api_send_json(std::string_view text, int64_t now) {
+  const auto r = send(text, now);
+  nlohmann::ordered_json j;
+  if (r.error == SendError::None) {
+    j["ok"] = true;
+    j["id"] = r.id;
+  } else {
+    j["ok"] = false;
+    j["error"] = to_string(r.error);
+  }
+  return dump(j);
+}
+
+}  // namespace bos::app

@@ -1,0 +1,105 @@
+// app.hpp: wiring between the engine and a platform. Feeds events and `now` in, carries effects out
+// through a Port (wasm/ implements it for the browser; tests implement a fake). Also the automation
+// API's JSON (window.BuildingOS) and the page events (buildingos:ready/status/message).
+// No Emscripten, no clock, no storage of its own.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "app/boot_config.hpp"
+#include "core/engine.hpp"
+
+namespace bos::app {
+
+class Port {
+ public:
+  virtual ~Port() = default;
+  virtual void ws_open(uint32_t conn, const std::string& url) = 0;
+  // false: the socket cannot send (not open): the engine treats the link as lost.
+  virtual bool ws_send(uint32_t conn, const std::string& text) = 0;
+  virtual void ws_close(uint32_t conn, int code, const std::string& reason) = 0;
+  virtual void store_write(const std::string& key, const std::string& value) = 0;
+  virtual void notify(const std::string& title, const std::string& body) = 0;
+  virtual void set_title(const std::string& title) = 0;
+  virtual void announce(const std::string& text) = 0;  // the hidden role="log" live region
+  virtual void dispatch_event(const char* name, const std::string& detail_json) = 0;
+  virtual void log(LogLevel level, const std::string& text) = 0;
+  virtual void request_frame() = 0;  // something on screen changed
+};
+
+class App {
+ public:
+  App(Port& port, std::string version);
+
+  // Reads identity and endpoint from the page, restores the resident's outbox and history through
+  // `read(key)`, and starts connecting (unless the endpoint is unusable: then it says why).
+  template <typename Reader>
+  void boot(const PageInfo& page, const Reader& read, uint64_t seed, int64_t now) {
+    prepare(page, read(storage_key_identity()), seed);
+    if (!pending_user_.empty()) {  // a known resident: bring back their outbox and history
+      restore_stored(StoreKey::Outbox, read(storage_key(StoreKey::Outbox, pending_user_)), now);
+      restore_stored(StoreKey::History, read(storage_key(StoreKey::History, pending_user_)), now);
+    }
+    start(now);
+  }
+
+  bool booted() const { return engine_ != nullptr; }
+  Engine& engine() { return *engine_; }
+  const Engine& engine() const { return *engine_; }
+  const EndpointChoice& endpoint() const { return endpoint_; }
+  const std::string& version() const { return version_; }
+  Lang lang() const { return lang_; }
+
+  // Socket events (conn = the generation id from ws_open).
+  void on_open(uint32_t conn, int64_t now);
+  void on_text(uint32_t conn, std::string_view text, int64_t now);
+  void on_close(uint32_t conn, int code, std::string_view reason, int64_t now);
+  void on_error(uint32_t conn, int64_t now);
+  // Time and environment.
+  void tick(int64_t now);
+  void network_online(int64_t now);
+  void network_offline(int64_t now);
+  void page_visible(int64_t now);
+  void page_hidden(int64_t now);
+  // The resident (UI and automation API).
+  SendResult send(std::string_view text, int64_t now);
+  void retry_message(std::string_view id, int64_t now);
+  void delete_message(std::string_view id, int64_t now);
+  void clear_history(int64_t now);
+  void reconnect(int64_t now);
+  void disconnect(int64_t now);
+  void composer_input(int64_t now);
+  void composer_blur(int64_t now);
+
+  // window.BuildingOS
+  std::string api_state_json(int64_t now) const;
+  std::string api_messages_json() const;
+  std::string api_send_json(std::string_view text, int64_t now);
+  std::string message_json(const ChatMessage& m) const;
+
+  // Bumped whenever something the UI draws may have changed.
+  uint64_t ui_revision() const { return ui_revision_; }
+
+ private:
+  void prepare(const PageInfo& page, const std::string& stored_identity, uint64_t seed);
+  void restore_stored(StoreKey key, const std::string& blob, int64_t now);
+  void start(int64_t now);
+  void run(Effects effects, int64_t now);
+  void emit_status_if_changed(int64_t now);
+  std::string title_for(int unread) const;
+
+  Port& port_;
+  std::string version_;
+  std::unique_ptr<Engine> engine_;
+  EndpointChoice endpoint_;
+  Lang lang_ = Lang::Pt;
+  std::string pending_user_;
+  std::string last_status_json_;
+  uint64_t ui_revision_ = 0;
+  bool running_ = false;  // re-entrancy guard: effects that cause effects are queued
+  Effects queued_;
+};
+
+}  // namespace bos::app

@@ -1,0 +1,155 @@
+// boot_config.cpp: see boot_config.hpp.
+#include "app/boot_config.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "core/limits.hpp"
+#include "core/utf8.hpp"
+
+namespace bos::app {
+
+const char* to_string(EndpointSource s) {
+  switch (s) {
+    case EndpointSource::QueryParam: return "?ws=";
+    case EndpointSource::ConfigJson: return "config.json";
+    case EndpointSource::HostnameTable: return "hostname table";
+  }
+  return "?";
+}
+
+bool is_loopback_page(std::string_view hostname) {
+  return hostname == "localhost" || hostname == "127.0.0.1" || hostname == "[::1]" || hostname == "::1";
+}
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  const auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
+      i += 2;
+    } else if (s[i] == '+') {
+      out.push_back(' ');
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return utf8::repair(out);
+}
+
+namespace {
+bool find_param(std::string_view s, char lead, std::string_view name, std::string& out) {
+  if (!s.empty() && s.front() == lead) s.remove_prefix(1);
+  while (!s.empty()) {
+    const auto amp = s.find('&');
+    const auto part = s.substr(0, amp);
+    const auto eq = part.find('=');
+    const auto key = part.substr(0, eq);
+    if (key == name) {
+      out = eq == std::string_view::npos ? std::string() : percent_decode(part.substr(eq + 1));
+      return true;
+    }
+    if (amp == std::string_view::npos) break;
+    s.remove_prefix(amp + 1);
+  }
+  return false;
+}
+}  // namespace
+
+bool query_param(std::string_view search, std::string_view name, std::string& out) {
+  if (search.size() > 8192) return false;
+  return find_param(search, '?', name, out);
+}
+
+bool hash_param(std::string_view hash, std::string_view name, std::string& out) {
+  if (hash.size() > 8192) return false;
+  return find_param(hash, '#', name, out);
+}
+
+std::string hostname_table_endpoint(std::string_view hostname) {
+  if (is_loopback_page(hostname)) return "ws://localhost:3001";
+  if (hostname.find("-dev.") != std::string_view::npos || hostname.find("dev-") != std::string_view::npos) {
+    return "wss://websocket-api-dev.buildingos.com";
+  }
+  return "wss://websocket-api.buildingos.com";
+}
+
+EndpointChoice choose_endpoint(const PageInfo& page) {
+  const bool loopback = is_loopback_page(page.hostname);
+  EndpointChoice c;
+  std::string ws;
+  if (query_param(page.search, "ws", ws)) {
+    if (!loopback) {
+      c.note = "?ws= ignored: only honoured on loopback pages";
+    } else if (const auto err = validate_endpoint(ws, true); err != EndpointError::None) {
+      c.note = std::string("?ws= ignored: ") + to_string(err);
+    } else {
+      c.url = ws;
+      c.source = EndpointSource::QueryParam;
+      return c;
+    }
+  }
+  if (!page.config_json.empty()) {
+    const auto j = nlohmann::json::parse(page.config_json, nullptr, false);
+    const auto it = j.is_object() ? j.find("websocketEndpoint") : j.end();
+    if (j.is_object() && it != j.end() && it->is_string()) {
+      const auto& url = it->get_ref<const std::string&>();
+      const auto err = validate_endpoint(url, loopback);
+      if (err == EndpointError::None) {
+        c.url = url;
+        c.source = EndpointSource::ConfigJson;
+        return c;
+      }
+      c.note += (c.note.empty() ? "" : "; ") + std::string("config.json endpoint refused: ") + to_string(err);
+      // A deployed config.json that names a bad endpoint is an operator error: do not silently use another.
+      c.url = url;
+      c.source = EndpointSource::ConfigJson;
+      c.error = err;
+      return c;
+    }
+    c.note += (c.note.empty() ? "" : "; ") + std::string("config.json has no websocketEndpoint string");
+  }
+  c.url = hostname_table_endpoint(page.hostname);
+  c.source = EndpointSource::HostnameTable;
+  c.error = validate_endpoint(c.url, loopback);
+  return c;
+}
+
+Lang language_from(std::string_view l) {
+  return (l.size() >= 2 && (l[0] == 'p' || l[0] == 'P') && (l[1] == 't' || l[1] == 'T') &&
+          (l.size() == 2 || l[2] == '-' || l[2] == '_'))
+             ? Lang::Pt
+             : Lang::En;
+}
+
+IdentityChoice choose_identity(const PageInfo& page, std::string_view stored) {
+  IdentityChoice c;
+  Identity saved;
+  const bool have_saved = parse_identity(stored, saved);
+  std::string resident;
+  if (hash_param(page.hash, "resident", resident) && is_valid_resident_id(resident)) {
+    c.user_id = resident;
+    c.from_link = true;
+    if (have_saved && saved.user_id == resident) c.session_id = saved.session_id;
+    return c;
+  }
+  if (have_saved) {
+    c.user_id = saved.user_id;
+    c.session_id = saved.session_id;
+  }
+  return c;
+}
+
+std::string storage_key_identity() { return "bos.v1.identity"; }
+
+std::string storage_key(StoreKey key, std::string_view user_id) {
+  return std::string("bos.v1.") + to_string(key) + "." + std::string(user_id);
+}
+
+}  // namespace bos::app

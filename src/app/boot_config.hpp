@@ -1,0 +1,58 @@
+// boot_config.hpp: what the page tells the app at start-up, turned into engine settings. Pure functions.
+//
+// Endpoint, in this order: ?ws=URL (only on loopback pages: tests and developers) > /config.json
+// {"websocketEndpoint":..} (written per environment by the deploy) > the seed's config.js hostname table.
+// Outside loopback only wss:// is accepted. Identity: #resident=ID from the link (a QR code in the
+// building) wins and is kept; otherwise the stored identity; otherwise a new random one.
+#pragma once
+#include <string>
+#include <string_view>
+
+#include "core/engine.hpp"
+
+namespace bos::app {
+
+struct PageInfo {
+  std::string hostname;     // location.hostname ("[::1]" for IPv6 loopback as browsers report it: "[::1]")
+  std::string search;       // location.search, with the leading '?'
+  std::string hash;         // location.hash, with the leading '#'
+  std::string config_json;  // body of /config.json, or "" if it could not be fetched
+  std::string language;     // navigator.language
+};
+
+enum class EndpointSource { QueryParam, ConfigJson, HostnameTable };
+const char* to_string(EndpointSource s);
+
+struct EndpointChoice {
+  std::string url;
+  EndpointSource source = EndpointSource::HostnameTable;
+  EndpointError error = EndpointError::None;  // of the chosen URL; non-None means do not connect
+  std::string note;                           // why a higher-priority source was skipped (for the log)
+};
+
+bool is_loopback_page(std::string_view hostname);
+// Value of a query parameter (percent-decoded), or nullopt-like empty with found=false.
+bool query_param(std::string_view search, std::string_view name, std::string& out);
+bool hash_param(std::string_view hash, std::string_view name, std::string& out);
+std::string percent_decode(std::string_view s);
+
+// The seed's config.js table: localhost → ws://localhost:3001; "-dev." or "dev-" → the dev API;
+// everything else → production.
+std::string hostname_table_endpoint(std::string_view hostname);
+EndpointChoice choose_endpoint(const PageInfo& page);
+
+Lang language_from(std::string_view navigator_language);
+
+struct IdentityChoice {
+  std::string user_id;     // empty: the engine makes one
+  std::string session_id;  // empty: the engine makes one
+  bool from_link = false;
+};
+// `stored` is the persisted identity blob ("" if none).
+IdentityChoice choose_identity(const PageInfo& page, std::string_view stored);
+
+// localStorage keys, versioned and scoped per resident (a shared phone never shows another's chat).
+std::string storage_key_identity();
+std::string storage_key(StoreKey key, std::string_view user_id);
+
+}  // namespace bos::app

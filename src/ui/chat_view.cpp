@@ -1,0 +1,755 @@
+// chat_view.cpp: see chat_view.hpp.
+//
+// Index
+//   [SECTION] Theme and sizes
+//   [SECTION] Frame               the window, the three areas, wake-ups
+//   [SECTION] Header              status dot in the seed's colours, status text, "Tentar agora", menu
+//   [SECTION] Message list        rows with cached heights, virtualised with a prefix sum, sticky bottom
+//   [SECTION] Bubbles             layout (shared by measuring and drawing), ticks, chips
+//   [SECTION] Overlays            "Novas mensagens", toast, confirmation
+//
+// Text from the network is never a format string: it is drawn with ImDrawList::AddText (no formatting,
+// no "##" id parsing) and every interactive item is under PushID(message seq).
+#include "ui/chat_view.hpp"
+
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+
+#include "core/utf8.hpp"
+#include "ui/text_util.hpp"
+
+namespace bos::ui {
+
+// [SECTION] Theme and sizes ---------------------------------------------------------------------------
+
+namespace {
+
+constexpr ImU32 rgb(uint32_t hex, uint32_t alpha = 255) {
+  return IM_COL32((hex >> 16) & 255, (hex >> 8) & 255, hex & 255, alpha);
+}
+
+// The seed page's status colours.
+constexpr ImU32 kConnected = rgb(0x00d4aa);
+constexpr ImU32 kReconnecting = rgb(0xffa726);
+constexpr ImU32 kFailed = rgb(0xff5252);
+
+// CSS px; multiplied by the device pixel ratio where used.
+constexpr float kHeaderH = 60;
+constexpr float kMarginX = 12;
+constexpr float kRowGap = 10;
+constexpr float kPadX = 14;
+constexpr float kPadY = 9;
+constexpr float kBubbleMaxW = 560;
+constexpr float kChipH = 36;   // touch target
+constexpr float kComposerPad = 8;
+constexpr float kStripe = 4;
+constexpr float kRounding = 16;
+
+ImU32 status_color(ConnState s) {
+  switch (s) {
+    case ConnState::Connected: return kConnected;
+    case ConnState::Connecting:
+    case ConnState::Reconnecting: return kReconnecting;
+    case ConnState::Failed: return kFailed;
+    case ConnState::Idle:
+    case ConnState::Closed: return rgb(0x9aa4b8);
+  }
+  return kFailed;
+}
+
+const char* end_of(const std::string& s) { return s.data() + s.size(); }
+
+}  // namespace
+
+Theme Theme::dark() {
+  Theme t{};
+  t.bg = rgb(0x12161f);
+  t.header = rgb(0x171c28);
+  t.panel = rgb(0x1b2130);
+  t.text = rgb(0xe8ecf4);
+  t.muted = rgb(0x9aa4b8);
+  t.accent = kConnected;
+  t.accent_text = rgb(0x062b23);
+  t.warn = kReconnecting;
+  t.error = kFailed;
+  t.user_bubble = rgb(0x00b894);
+  t.user_text = rgb(0x04231c);
+  t.assistant_bubble = rgb(0x232b3d);
+  t.assistant_border = rgb(0x2f3850);
+  t.notice_bubble = rgb(0x12352f);
+  t.notice_high_bubble = rgb(0x3b2a12);
+  t.error_bubble = rgb(0x3a1c21);
+  t.separator = rgb(0x2a3247);
+  t.chip = rgb(0x2a3247);
+  return t;
+}
+
+Theme Theme::light() {
+  Theme t{};
+  t.bg = rgb(0xf4f6fa);
+  t.header = rgb(0xffffff);
+  t.panel = rgb(0xffffff);
+  t.text = rgb(0x1a1f2b);
+  t.muted = rgb(0x5b6477);
+  t.accent = rgb(0x00a887);
+  t.accent_text = rgb(0xffffff);
+  t.warn = rgb(0xc77700);
+  t.error = rgb(0xd32f2f);
+  t.user_bubble = rgb(0x00d4aa);
+  t.user_text = rgb(0x04231c);
+  t.assistant_bubble = rgb(0xffffff);
+  t.assistant_border = rgb(0xdde3ee);
+  t.notice_bubble = rgb(0xe3f8f3);
+  t.notice_high_bubble = rgb(0xfff1dc);
+  t.error_bubble = rgb(0xfde8e8);
+  t.separator = rgb(0xdde3ee);
+  t.chip = rgb(0xe6eaf2);
+  return t;
+}
+
+// [SECTION] Frame -------------------------------------------------------------------------------------
+
+void ChatView::show_toast(std::string text, int64_t now_ms) {
+  toast_ = std::move(text);
+  toast_until_ms_ = now_ms + 1600;
+}
+
+Intents ChatView::draw(const Engine& engine, const ViewContext& ctx) {
+  Intents out;
+  lang_ = engine.lang();
+  theme_ = ctx.dark ? Theme::dark() : Theme::light();
+  animating_ = ctx.pointer.animating;
+  wake_at_ms_ = 0;
+  const float d = ctx.dpr;
+  const ImGuiIO& io = ImGui::GetIO();
+  const ImVec2 display = io.DisplaySize;
+
+  ImGui::SetNextWindowPos(ImVec2(0, 0));
+  ImGui::SetNextWindowSize(display);
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(0, 0));
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowBorderSize, 0);
+  ImGui::PushStyleColor(ImGuiCol_WindowBg, theme_.bg);
+  ImGui::Begin("##chat", nullptr,
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
+                   ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoScrollWithMouse);
+  ImGui::PopStyleColor();
+  ImGui::PopStyleVar(2);
+
+  const float header_h = (kHeaderH + ctx.safe_area.top) * d;
+  const float strip_h = (ctx.composer_css_h + 2 * kComposerPad + ctx.safe_area.bottom) * d;
+  const ImVec2 list_pos(0, header_h);
+  const ImVec2 list_size(display.x, std::max(0.0f, display.y - header_h - strip_h));
+
+  draw_list(engine, ctx, list_pos, list_size, out);
+  draw_composer_strip(ctx, ImVec2(0, display.y - strip_h), ImVec2(display.x, strip_h));
+  draw_header(engine, ctx, out);
+  draw_overlays(ctx, list_pos, list_size);
+
+  ImGui::End();
+
+  // The countdown in "Nova tentativa em N s" needs one frame per second, nothing more.
+  if (engine.state() == ConnState::Failed && engine.next_retry_at_ms() != kNever &&
+      engine.next_retry_at_ms() > ctx.now_ms) {
+    const int64_t left = engine.next_retry_at_ms() - ctx.now_ms;
+    const int64_t next_change = ctx.now_ms + ((left - 1) % 1000) + 1;
+    wake_at_ms_ = next_change;
+  }
+  if (!toast_.empty()) {
+    if (ctx.now_ms >= toast_until_ms_) {
+      toast_.clear();
+    } else if (wake_at_ms_ == 0 || toast_until_ms_ < wake_at_ms_) {
+      wake_at_ms_ = toast_until_ms_;
+    }
+  }
+  return out;
+}
+
+// [SECTION] Header ------------------------------------------------------------------------------------
+
+void ChatView::draw_header(const Engine& engine, const ViewContext& ctx, Intents& out) {
+  const float d = ctx.dpr;
+  const ImVec2 display = ImGui::GetIO().DisplaySize;
+  const float top = ctx.safe_area.top * d;
+  const float h = kHeaderH * d;
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  dl->AddRectFilled(ImVec2(0, 0), ImVec2(display.x, top + h), theme_.header);
+  dl->AddLine(ImVec2(0, top + h - d), ImVec2(display.x, top + h - d), theme_.separator, d);
+
+  // Logo: a small building.
+  const float left = (kMarginX + ctx.safe_area.left) * d;
+  const float logo = 36 * d;
+  const ImVec2 lp(left, top + (h - logo) / 2);
+  dl->AddRectFilled(lp, ImVec2(lp.x + logo, lp.y + logo), theme_.accent, 9 * d);
+  const ImVec2 b0(lp.x + logo * 0.3f, lp.y + logo * 0.2f), b1(lp.x + logo * 0.7f, lp.y + logo * 0.85f);
+  dl->AddRectFilled(b0, b1, theme_.accent_text, 2 * d);
+  for (int r = 0; r < 3; ++r) {
+    for (int c = 0; c < 2; ++c) {
+      const ImVec2 w0(b0.x + logo * (0.06f + 0.17f * static_cast<float>(c)), b0.y + logo * (0.07f + 0.14f * static_cast<float>(r)));
+      dl->AddRectFilled(w0, ImVec2(w0.x + logo * 0.1f, w0.y + logo * 0.08f), theme_.accent);
+    }
+  }
+
+  // Title and status.
+  ImFont* bold = ctx.fonts.bold;
+  ImFont* small = ctx.fonts.small;
+  const float tx = lp.x + logo + 10 * d;
+  const float title_y = top + h / 2 - bold->FontSize + 2 * d;
+  dl->AddText(bold, bold->FontSize, ImVec2(tx, title_y), theme_.text, "BuildingOS");
+  const ConnState state = engine.state();
+  const float dot_r = 4.5f * d;
+  const float sy = top + h / 2 + 4 * d;
+  const ImU32 dot = status_color(state);
+  if (state == ConnState::Connected) dl->AddCircleFilled(ImVec2(tx + dot_r, sy + small->FontSize / 2), dot_r * 2.0f, (dot & 0x00FFFFFF) | 0x40000000);
+  dl->AddCircleFilled(ImVec2(tx + dot_r, sy + small->FontSize / 2), dot_r, dot);
+  std::string status = engine.status_text(ctx.now_ms);
+  if (engine.config().endpoint.empty() || validate_endpoint(engine.config().endpoint, true) != EndpointError::None) {
+    status = text(lang_, Text::InvalidEndpoint);
+  }
+
+  // Right side: menu button, and "Tentar agora" when the engine is waiting.
+  const float btn = 44 * d;
+  const float right = display.x - (kMarginX + ctx.safe_area.right) * d;
+  ImGui::SetCursorScreenPos(ImVec2(right - btn, top + (h - btn) / 2));
+  if (ImGui::InvisibleButton("##menu", ImVec2(btn, btn))) ImGui::OpenPopup("##menu_popup");
+  const ImVec2 mc(right - btn / 2, top + h / 2);
+  const ImU32 menu_col = ImGui::IsItemHovered() ? theme_.text : theme_.muted;
+  for (int i = -1; i <= 1; ++i) dl->AddCircleFilled(ImVec2(mc.x, mc.y + static_cast<float>(i) * 6.5f * d), 2.2f * d, menu_col);
+
+  float status_right = right - btn - 8 * d;
+  if (engine.show_try_now() && engine.config().endpoint.size()) {
+    float w = 0;
+    const char* label = text(lang_, Text::TryNow);
+    const float cw = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, label).x + 2 * kPadX * d;
+    if (chip("##try_now", label, ImVec2(status_right - cw, top + (h - kChipH * d) / 2), small, theme_.accent,
+             theme_.accent_text, d, &w)) {
+      out.try_now = true;
+    }
+    status_right -= w + 8 * d;
+  }
+  const float status_x = tx + dot_r * 2 + 6 * d;
+  const float avail = std::max(0.0f, status_right - status_x);
+  // The status line never overflows into the buttons: cut it and add an ellipsis.
+  std::string shown = status;
+  while (!shown.empty() && small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, shown.c_str(), end_of(shown)).x > avail) {
+    std::string_view v(shown);
+    v = utf8::truncate(v, v.size() > 4 ? v.size() - 4 : 0);
+    shown = std::string(v) + "\xE2\x80\xA6";
+    if (v.empty()) break;
+  }
+  dl->AddText(small, small->FontSize, ImVec2(status_x, sy), theme_.muted, shown.c_str(), end_of(shown));
+
+  draw_menu(engine, ctx, out);
+}
+
+void ChatView::draw_menu(const Engine& engine, const ViewContext& ctx, Intents& out) {
+  (void)engine;
+  const float d = ctx.dpr;
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(8 * d, 8 * d));
+  ImGui::PushStyleVar(ImGuiStyleVar_ItemSpacing, ImVec2(8 * d, 4 * d));
+  ImGui::PushStyleVar(ImGuiStyleVar_FramePadding, ImVec2(12 * d, 10 * d));
+  ImGui::PushStyleVar(ImGuiStyleVar_PopupRounding, 10 * d);
+  ImGui::PushStyleColor(ImGuiCol_PopupBg, theme_.panel);
+  ImGui::PushStyleColor(ImGuiCol_Text, theme_.text);
+  ImGui::PushStyleColor(ImGuiCol_HeaderHovered, theme_.chip);
+  ImGui::PushFont(ctx.fonts.body);
+  if (ImGui::BeginPopup("##menu_popup")) {
+    const float w = 260 * d;
+    if (ctx.notifications == NotificationsState::Default &&
+        ImGui::Selectable(text(lang_, Text::NotificationsEnable), false, 0, ImVec2(w, 0))) {
+      out.enable_notifications = true;
+    }
+    if (ImGui::Selectable(text(lang_, ctx.large_text ? Text::NormalText : Text::LargerText), false, 0, ImVec2(w, 0))) {
+      out.toggle_large_text = true;
+    }
+    if (ImGui::Selectable(text(lang_, Text::ClearConversation), false, 0, ImVec2(w, 0))) confirm_clear_ = true;
+    ImGui::Separator();
+    ImGui::PushFont(ctx.fonts.small);
+    ImGui::PushStyleColor(ImGuiCol_Text, theme_.muted);
+    const std::string about = format_text_s(lang_, Text::AboutLine, ctx.version);
+    ImGui::TextUnformatted(about.c_str(), end_of(about));
+    ImGui::PopStyleColor();
+    ImGui::PopFont();
+    ImGui::EndPopup();
+  }
+  if (confirm_clear_) {
+    ImGui::OpenPopup("##confirm_clear");
+    confirm_clear_ = false;
+  }
+  const ImVec2 display = ImGui::GetIO().DisplaySize;
+  ImGui::SetNextWindowPos(ImVec2(display.x / 2, display.y / 2), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
+  ImGui::SetNextWindowSize(ImVec2(std::min(display.x - 32 * d, 360 * d), 0));
+  ImGui::PushStyleColor(ImGuiCol_ModalWindowDimBg, IM_COL32(0, 0, 0, 110));
+  if (ImGui::BeginPopupModal("##confirm_clear", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize)) {
+    ImGui::PushTextWrapPos(0);
+    const char* q = text(lang_, Text::ClearConfirm);
+    ImGui::TextUnformatted(q);
+    ImGui::PopTextWrapPos();
+    ImGui::Dummy(ImVec2(0, 8 * d));
+    ImGui::PushStyleColor(ImGuiCol_Button, theme_.chip);
+    ImGui::PushStyleColor(ImGuiCol_ButtonHovered, theme_.separator);
+    if (ImGui::Button(text(lang_, Text::Cancel))) ImGui::CloseCurrentPopup();
+    ImGui::PopStyleColor(2);
+    ImGui::SameLine();
+    ImGui::PushStyleColor(ImGuiCol_Button, theme_.error);
+    ImGui::PushStyleColor(ImGuiCol_ButtonHovered, theme_.error);
+    ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32_WHITE);
+    if (ImGui::Button(text(lang_, Text::ClearConversation))) {
+      out.clear_history = true;
+      selected_seq_ = 0;
+      ImGui::CloseCurrentPopup();
+    }
+    ImGui::PopStyleColor(3);
+    ImGui::EndPopup();
+  }
+  ImGui::PopStyleColor();
+  ImGui::PopFont();
+  ImGui::PopStyleColor(3);
+  ImGui::PopStyleVar(4);
+}
+
+// [SECTION] Message list ------------------------------------------------------------------------------
+
+struct ChatView::Layout {
+  float width = 0;        // the bubble or card
+  float height = 0;       // the bubble or card
+  float text_h = 0;
+  float wrap = 0;
+  float total = 0;        // the whole row, including gaps and the action chips
+  bool right = false;
+  bool centered = false;  // the temporary processing line
+  bool actions = false;
+  std::vector<std::string> links;
+};
+
+ChatView::Layout ChatView::layout_message(const ChatMessage& m, const ViewContext& ctx, float width) const {
+  Layout L;
+  const float d = ctx.dpr;
+  ImFont* body = ctx.fonts.body;
+  ImFont* small = ctx.fonts.small;
+  const float meta_h = small->FontSize * 1.15f;
+  if (m.temporary || m.role == Role::System) {
+    L.centered = true;
+    L.wrap = width - 2 * kMarginX * d;
+    L.text_h = small->CalcTextSizeA(small->FontSize, FLT_MAX, L.wrap, m.text.c_str(), end_of(m.text)).y;
+    L.width = width;
+    L.height = L.text_h + 2 * 6 * d;
+    L.total = L.height + kRowGap * d;
+    return L;
+  }
+  L.links = find_links(m.text);
+  L.right = m.role == Role::User;
+  L.actions = m.seq == selected_seq_ || m.state == MessageState::Failed;
+  const bool card = m.role == Role::Notification;
+  const float max_w = card ? std::min(width - 2 * kMarginX * d, 640 * d) : std::min(width * 0.8f, kBubbleMaxW * d);
+  const float extra_left = card ? kStripe * d : 0;
+  L.wrap = std::max(40 * d, max_w - 2 * kPadX * d - extra_left);
+  const ImVec2 ts = body->CalcTextSizeA(body->FontSize, FLT_MAX, L.wrap, m.text.c_str(), end_of(m.text));
+  L.text_h = ts.y;
+  float content_w = ts.x;
+  float h = kPadY * d + ts.y;
+  if (card) h += small->FontSize * 1.3f;  // the "Aviso" title line
+  h += 4 * d + meta_h;                    // time and ticks
+  const float meta_w = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, "00:00").x +
+                       (m.role == Role::User ? small->FontSize * 1.1f * 1.35f + 6 * d : 0);
+  content_w = std::max(content_w, meta_w);
+  for (const auto& link : L.links) {
+    const std::string label = link_label(link);
+    content_w = std::max(content_w, small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, label.c_str(), end_of(label)).x + 2 * kPadX * d);
+    h += kChipH * d + 4 * d;
+  }
+  h += kPadY * d;
+  L.width = card ? max_w : std::min(max_w, content_w + 2 * kPadX * d + extra_left);
+  L.height = h;
+  L.total = h + kRowGap * d + (L.actions ? kChipH * d + 6 * d : 0);
+  return L;
+}
+
+float ChatView::message_height(const ChatMessage& m, const ViewContext& ctx, float width) {
+  const bool expanded = m.seq == selected_seq_;
+  auto& c = heights_[m.seq];
+  if (c.version == m.version && c.width == width && c.expanded == expanded && c.h > 0) return c.h;
+  c.version = m.version;
+  c.width = width;
+  c.expanded = expanded;
+  c.h = layout_message(m, ctx, width).total;
+  return c.h;
+}
+
+void ChatView::rebuild_rows(const Engine& engine, const ViewContext& ctx, float width) {
+  const auto& chat = engine.chat();
+  const float d = ctx.dpr;
+  const int64_t today = local_day(ctx.now_ms, ctx.tz_offset_min);
+  const float scale = ctx.fonts.body->FontSize;
+  if (!rows_dirty_ && rows_revision_ == chat.revision() && rows_width_ == width && rows_scale_ == scale &&
+      rows_typing_ == chat.agent_typing() && rows_today_ == today) {
+    return;
+  }
+  if (rows_scale_ != scale) heights_.clear();
+  rows_dirty_ = false;
+  rows_revision_ = chat.revision();
+  rows_width_ = width;
+  rows_scale_ = scale;
+  rows_typing_ = chat.agent_typing();
+  rows_today_ = today;
+  rows_.clear();
+  rows_.reserve(chat.size() + 16);
+  float y = 8 * d;
+  int64_t last_day = INT64_MIN;
+  for (const auto& m : chat.messages()) {
+    const int64_t day = local_day(m.timestamp_ms, ctx.tz_offset_min);
+    if (day != last_day) {
+      rows_.push_back({Row::DaySeparator, 0, day, y, 36 * d});
+      y += 36 * d;
+      last_day = day;
+    }
+    const float h = message_height(m, ctx, width);
+    rows_.push_back({Row::Message, m.seq, 0, y, h});
+    y += h;
+  }
+  if (chat.agent_typing()) {
+    rows_.push_back({Row::Typing, 0, 0, y, 44 * d});
+    y += 44 * d;
+  }
+  content_h_ = y + 4 * d;
+  // Cached heights of messages that are gone (trimmed history, cleared conversation) are dropped.
+  if (heights_.size() > chat.size() + 64) {
+    for (auto it = heights_.begin(); it != heights_.end();) {
+      it = chat.find_seq(it->first) ? std::next(it) : heights_.erase(it);
+    }
+  }
+}
+
+void ChatView::draw_list(const Engine& engine, const ViewContext& ctx, const ImVec2& pos, const ImVec2& size, Intents& out) {
+  const float d = ctx.dpr;
+  const auto& chat = engine.chat();
+  const float width = size.x - (ctx.safe_area.left + ctx.safe_area.right) * d;
+  const float prev_max = std::max(0.0f, content_h_ - size.y);
+  const bool was_at_bottom = scroll_y_ >= prev_max - 2 * d;
+  rebuild_rows(engine, ctx, width);
+
+  // New messages: stay at the bottom if we were there (or the resident just sent one), else flag them.
+  if (chat.size() != seen_messages_) {
+    const bool grew = chat.size() > seen_messages_;
+    const bool own = grew && !chat.messages().empty() && chat.messages().back().role == Role::User;
+    if (own) stick_to_bottom_ = true;
+    else if (grew && !was_at_bottom && !stick_to_bottom_) unseen_below_ = true;
+    seen_messages_ = chat.size();
+  }
+  const float max_scroll = std::max(0.0f, content_h_ - size.y);
+  if (ctx.pointer.scroll_dy != 0) {
+    scroll_y_ += ctx.pointer.scroll_dy;
+    stick_to_bottom_ = false;
+  }
+  if (stick_to_bottom_) scroll_y_ = max_scroll;
+  scroll_y_ = std::clamp(scroll_y_, 0.0f, max_scroll);
+  stick_to_bottom_ = scroll_y_ >= max_scroll - 2 * d;
+  if (stick_to_bottom_) unseen_below_ = false;
+
+  ImGui::SetCursorScreenPos(pos);
+  ImGui::PushStyleColor(ImGuiCol_ChildBg, theme_.bg);
+  ImGui::BeginChild("##list", size, false, ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const float x0 = pos.x + ctx.safe_area.left * d;
+
+  if (chat.size() == 0 && !chat.agent_typing()) {
+    const char* hint = text(lang_, Text::EmptyConversation);
+    const float wrap = std::min(width - 48 * d, 420 * d);
+    const ImVec2 ts = ctx.fonts.body->CalcTextSizeA(ctx.fonts.body->FontSize, FLT_MAX, wrap, hint);
+    const ImVec2 p(x0 + (width - ts.x) / 2, pos.y + std::max(16 * d, (size.y - ts.y) / 2));
+    dl->AddText(ctx.fonts.body, ctx.fonts.body->FontSize, p, theme_.muted, hint, nullptr, wrap);
+  }
+
+  // Virtualisation: ImGuiListClipper assumes one height for every item; bubbles differ, so find the
+  // first visible row by binary search over the rows' cached offsets and draw until past the bottom.
+  const float view_top = scroll_y_;
+  const float view_bottom = scroll_y_ + size.y;
+  auto first = std::upper_bound(rows_.begin(), rows_.end(), view_top,
+                                [](float y, const Row& r) { return y < r.y + r.h; });
+  const int64_t today = local_day(ctx.now_ms, ctx.tz_offset_min);
+  for (auto it = first; it != rows_.end() && it->y < view_bottom; ++it) {
+    const ImVec2 origin(x0, pos.y + it->y - scroll_y_);
+    switch (it->kind) {
+      case Row::DaySeparator: {
+        const std::string label = format_day(it->day, today, lang_);
+        ImFont* f = ctx.fonts.small;
+        const ImVec2 ts = f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, label.c_str(), end_of(label));
+        const ImVec2 p0(origin.x + (width - ts.x) / 2 - 12 * d, origin.y + 6 * d);
+        const ImVec2 p1(p0.x + ts.x + 24 * d, p0.y + ts.y + 8 * d);
+        dl->AddRectFilled(p0, p1, theme_.chip, (p1.y - p0.y) / 2);
+        dl->AddText(f, f->FontSize, ImVec2(p0.x + 12 * d, p0.y + 4 * d), theme_.muted, label.c_str(), end_of(label));
+        break;
+      }
+      case Row::Message:
+        if (const ChatMessage* m = chat.find_seq(it->seq)) draw_message(*m, ctx, origin, width, out);
+        break;
+      case Row::Typing: {
+        ImFont* f = ctx.fonts.small;
+        const char* label = text(lang_, Text::TypingIndicator);
+        const ImVec2 ts = f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, label);
+        const ImVec2 p0(origin.x + kMarginX * d, origin.y + 4 * d);
+        const ImVec2 p1(p0.x + ts.x + 2 * kPadX * d + 30 * d, p0.y + 34 * d);
+        dl->AddRectFilled(p0, p1, theme_.assistant_bubble, kRounding * d);
+        for (int i = 0; i < 3; ++i) {
+          dl->AddCircleFilled(ImVec2(p0.x + kPadX * d + static_cast<float>(i) * 8 * d, (p0.y + p1.y) / 2), 2.6f * d,
+                              theme_.muted);
+        }
+        dl->AddText(f, f->FontSize, ImVec2(p0.x + kPadX * d + 28 * d, (p0.y + p1.y - ts.y) / 2), theme_.muted, label);
+        break;
+      }
+    }
+  }
+
+  // Scrollbar: a thin thumb; draggable with a mouse.
+  if (content_h_ > size.y + 1) {
+    const float rail_w = 14 * d;
+    const float thumb_h = std::max(32 * d, size.y * size.y / content_h_);
+    const float track = size.y - thumb_h;
+    const float t = max_scroll > 0 ? scroll_y_ / max_scroll : 0;
+    const ImVec2 r0(pos.x + size.x - rail_w, pos.y);
+    ImGui::SetCursorScreenPos(r0);
+    ImGui::InvisibleButton("##scrollbar", ImVec2(rail_w, size.y));
+    if (ImGui::IsItemActive() && track > 0) {
+      const float my = ImGui::GetIO().MousePos.y - pos.y - thumb_h / 2;
+      scroll_y_ = std::clamp(my / track, 0.0f, 1.0f) * max_scroll;
+      stick_to_bottom_ = scroll_y_ >= max_scroll - 2 * d;
+    }
+    const bool hot = ImGui::IsItemHovered() || ImGui::IsItemActive();
+    const float bar_w = (hot ? 6 : 4) * d;
+    const ImVec2 t0(pos.x + size.x - bar_w - 3 * d, pos.y + t * track);
+    dl->AddRectFilled(t0, ImVec2(t0.x + bar_w, t0.y + thumb_h), (theme_.muted & 0x00FFFFFF) | (hot ? 0xC0000000 : 0x70000000),
+                      bar_w / 2);
+  }
+  ImGui::EndChild();
+  ImGui::PopStyleColor();
+}
+
+// [SECTION] Bubbles -----------------------------------------------------------------------------------
+
+bool ChatView::chip(const char* id, const char* label, ImVec2 pos, ImFont* font, ImU32 bg, ImU32 fg, float dpr, float* w_out) {
+  const ImVec2 ts = font->CalcTextSizeA(font->FontSize, FLT_MAX, 0, label);
+  const ImVec2 size(ts.x + 2 * kPadX * dpr, kChipH * dpr);
+  ImGui::SetCursorScreenPos(pos);
+  const bool clicked = ImGui::InvisibleButton(id, size);
+  const bool hot = ImGui::IsItemHovered() || ImGui::IsItemActive();
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const ImU32 fill = hot ? ((bg & 0x00FFFFFF) | 0xD8000000) : bg;
+  dl->AddRectFilled(pos, ImVec2(pos.x + size.x, pos.y + size.y), fill, size.y / 2);
+  dl->AddText(font, font->FontSize, ImVec2(pos.x + kPadX * dpr, pos.y + (size.y - ts.y) / 2), fg, label);
+  if (w_out) *w_out = size.x;
+  return clicked;
+}
+
+void ChatView::draw_ticks(ImDrawList* dl, const ChatMessage& m, ImVec2 p, float s, const Theme& t) const {
+  // Drawn, not glyphs: the subset font has no check marks, and lines stay crisp at any scale.
+  // The box is 1.35 s wide: one check on its right, two checks across it.
+  const float w = s * 0.09f;
+  const ImU32 col = m.state == MessageState::Answered ? rgb(0x1565c0) : ((t.user_text & 0x00FFFFFF) | 0xB0000000);
+  auto check = [&](float dx) {
+    dl->AddLine(ImVec2(p.x + dx, p.y + s * 0.55f), ImVec2(p.x + dx + s * 0.25f, p.y + s * 0.8f), col, w);
+    dl->AddLine(ImVec2(p.x + dx + s * 0.25f, p.y + s * 0.8f), ImVec2(p.x + dx + s * 0.75f, p.y + s * 0.25f), col, w);
+  };
+  const float right = s * 0.6f;
+  switch (m.state) {
+    case MessageState::Queued: {  // a small clock
+      const ImVec2 c(p.x + right + s * 0.38f, p.y + s * 0.52f);
+      dl->AddCircle(c, s * 0.36f, col, 16, w);
+      dl->AddLine(c, ImVec2(c.x, c.y - s * 0.22f), col, w);
+      dl->AddLine(c, ImVec2(c.x + s * 0.16f, c.y), col, w);
+      break;
+    }
+    case MessageState::Sent: check(right); break;
+    case MessageState::Acked:
+    case MessageState::Answered:
+      check(right - s * 0.35f);
+      check(right);
+      break;
+    case MessageState::Failed: {
+      const ImVec2 c(p.x + right + s * 0.38f, p.y + s * 0.52f);
+      dl->AddCircleFilled(c, s * 0.42f, t.error);
+      dl->AddLine(ImVec2(c.x, c.y - s * 0.22f), ImVec2(c.x, c.y + s * 0.05f), IM_COL32_WHITE, w * 1.2f);
+      dl->AddCircleFilled(ImVec2(c.x, c.y + s * 0.2f), w * 0.7f, IM_COL32_WHITE);
+      break;
+    }
+    case MessageState::Received: break;
+  }
+}
+
+void ChatView::draw_message(const ChatMessage& m, const ViewContext& ctx, const ImVec2& origin, float width, Intents& out) {
+  const float d = ctx.dpr;
+  const Layout L = layout_message(m, ctx, width);
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  ImFont* body = ctx.fonts.body;
+  ImFont* small = ctx.fonts.small;
+  ImGui::PushID(static_cast<int>(m.seq & 0x7FFFFFFF));
+  ImGui::PushID(static_cast<int>(m.seq >> 31));
+
+  if (L.centered) {
+    const ImVec2 ts = small->CalcTextSizeA(small->FontSize, FLT_MAX, L.wrap, m.text.c_str(), end_of(m.text));
+    const ImVec2 p(origin.x + (width - ts.x) / 2, origin.y + 6 * d);
+    dl->AddText(small, small->FontSize, p, theme_.muted, m.text.c_str(), end_of(m.text), L.wrap);
+    ImGui::PopID();
+    ImGui::PopID();
+    return;
+  }
+
+  const bool card = m.role == Role::Notification;
+  const float x = L.right ? origin.x + width - kMarginX * d - L.width : origin.x + kMarginX * d;
+  const ImVec2 b0(x, origin.y);
+  const ImVec2 b1(x + L.width, origin.y + L.height);
+  ImU32 fill = theme_.assistant_bubble, fg = theme_.text, meta = theme_.muted;
+  switch (m.role) {
+    case Role::User:
+      fill = theme_.user_bubble;
+      fg = theme_.user_text;
+      meta = (theme_.user_text & 0x00FFFFFF) | 0xB0000000;
+      break;
+    case Role::Notification: fill = m.priority == Priority::High ? theme_.notice_high_bubble : theme_.notice_bubble; break;
+    case Role::Error: fill = theme_.error_bubble; break;
+    default: break;
+  }
+  const bool selected = m.seq == selected_seq_;
+
+  // The bubble is the tap target: a tap selects it and shows "Copiar" (and its links).
+  ImGui::SetCursorScreenPos(b0);
+  if (ImGui::InvisibleButton("##bubble", ImVec2(L.width, L.height))) {
+    selected_seq_ = selected ? 0 : m.seq;
+    rows_dirty_ = true;
+  }
+  const bool hovered = ImGui::IsItemHovered();
+  const float round = kRounding * d;
+  ImDrawFlags corners = ImDrawFlags_RoundCornersAll;
+  if (m.role == Role::User) corners = ImDrawFlags_RoundCornersAll & ~ImDrawFlags_RoundCornersBottomRight;
+  else if (!card) corners = ImDrawFlags_RoundCornersAll & ~ImDrawFlags_RoundCornersBottomLeft;
+  dl->AddRectFilled(b0, b1, fill, round, corners);
+  if (m.role == Role::Assistant) dl->AddRect(b0, b1, theme_.assistant_border, round, corners, d);
+  if (m.role == Role::Error) dl->AddRect(b0, b1, theme_.error, round, corners, 1.5f * d);
+  if (selected || hovered) dl->AddRect(b0, b1, (theme_.accent & 0x00FFFFFF) | (selected ? 0xFF000000 : 0x60000000), round, corners, 2 * d);
+
+  float cx = b0.x + kPadX * d;
+  float cy = b0.y + kPadY * d;
+  if (card) {
+    const ImU32 stripe = m.priority == Priority::High ? theme_.warn : theme_.accent;
+    dl->AddRectFilled(b0, ImVec2(b0.x + kStripe * d, b1.y), stripe, round, ImDrawFlags_RoundCornersLeft);
+    cx += kStripe * d;
+    const char* title = text(lang_, m.priority == Priority::High ? Text::NoticeHigh : Text::Notice);
+    dl->AddText(ctx.fonts.bold, small->FontSize, ImVec2(cx, cy), stripe, title);
+    cy += small->FontSize * 1.3f;
+  }
+  dl->AddText(body, body->FontSize, ImVec2(cx, cy), fg, m.text.c_str(), end_of(m.text), L.wrap);
+  cy += L.text_h;
+
+  // Links: one chip each; a tap opens the page in a new tab.
+  int link_index = 0;
+  for (const auto& link : L.links) {
+    cy += 4 * d;
+    const std::string label = link_label(link);
+    ImGui::PushID(link_index++);
+    if (chip("##link", label.c_str(), ImVec2(cx, cy), small, theme_.chip, theme_.accent, d, nullptr)) {
+      out.open_url = link_target(link);
+    }
+    ImGui::PopID();
+    cy += kChipH * d;
+  }
+
+  // Time and delivery ticks.
+  cy += 4 * d;
+  const std::string time = format_time(m.timestamp_ms, ctx.tz_offset_min);
+  const float tick = small->FontSize * 1.1f;
+  const float tick_w = tick * 1.35f;
+  const ImVec2 time_size = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, time.c_str(), end_of(time));
+  float tx = b1.x - kPadX * d - time_size.x;
+  if (m.role == Role::User) tx -= tick_w + 6 * d;
+  dl->AddText(small, small->FontSize, ImVec2(tx, cy), meta, time.c_str(), end_of(time));
+  if (m.role == Role::User) draw_ticks(dl, m, ImVec2(b1.x - kPadX * d - tick_w, cy - tick * 0.05f), tick, theme_);
+
+  // Actions under the bubble: copy when selected; retry/delete when it could not be sent.
+  if (L.actions) {
+    float ax = L.right ? b1.x : b0.x;
+    const float ay = b1.y + 6 * d;
+    struct Action {
+      const char* id;
+      Text label;
+      ImU32 bg, fg;
+    };
+    std::vector<Action> actions;
+    if (m.state == MessageState::Failed) {
+      actions.push_back({"##retry", Text::Retry, theme_.accent, theme_.accent_text});
+      actions.push_back({"##delete", Text::Delete, theme_.chip, theme_.error});
+    }
+    if (selected) actions.push_back({"##copy", Text::Copy, theme_.chip, theme_.text});
+    float total = 0;
+    for (const auto& a : actions) total += small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, text(lang_, a.label)).x + 2 * kPadX * d + 8 * d;
+    if (L.right) ax -= total - 8 * d;
+    for (const auto& a : actions) {
+      float w = 0;
+      if (chip(a.id, text(lang_, a.label), ImVec2(ax, ay), small, a.bg, a.fg, d, &w)) {
+        if (a.label == Text::Retry) out.retry_id = m.id;
+        else if (a.label == Text::Delete) out.delete_id = m.id;
+        else if (a.label == Text::Copy) {
+          out.copy_text = m.text;
+          selected_seq_ = 0;
+          rows_dirty_ = true;
+        }
+      }
+      ax += w + 8 * d;
+    }
+    if (m.state == MessageState::Failed && !selected) {
+      // Say why, next to the buttons.
+      const char* why = text(lang_, m.fail_reason == FailReason::TooBig ? Text::MessageTooBig : Text::Failed);
+      const ImVec2 ws = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, why);
+      const float wx = L.right ? b1.x - total - ws.x - 4 * d : ax;
+      if (wx > origin.x) dl->AddText(small, small->FontSize, ImVec2(wx, ay + (kChipH * d - ws.y) / 2), theme_.error, why);
+    }
+  }
+  ImGui::PopID();
+  ImGui::PopID();
+}
+
+// [SECTION] Overlays ----------------------------------------------------------------------------------
+
+void ChatView::draw_composer_strip(const ViewContext& ctx, const ImVec2& pos, const ImVec2& size) {
+  const float d = ctx.dpr;
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  dl->AddRectFilled(pos, ImVec2(pos.x + size.x, pos.y + size.y), theme_.header);
+  dl->AddLine(pos, ImVec2(pos.x + size.x, pos.y), theme_.separator, d);
+  ComposerPlacement p;
+  p.left_css = kMarginX + ctx.safe_area.left;
+  p.bottom_css = kComposerPad + ctx.safe_area.bottom;
+  p.width_css = std::max(120.0f, size.x / d - 2 * kMarginX - ctx.safe_area.left - ctx.safe_area.right);
+  composer_ = p;
+}
+
+void ChatView::draw_overlays(const ViewContext& ctx, const ImVec2& list_pos, const ImVec2& list_size) {
+  const float d = ctx.dpr;
+  ImDrawList* dl = ImGui::GetForegroundDrawList();
+  ImFont* small = ctx.fonts.small;
+  if (unseen_below_) {
+    const char* label = text(lang_, Text::NewMessages);
+    const ImVec2 ts = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, label);
+    const float w = ts.x + 2 * kPadX * d + 14 * d;
+    const ImVec2 p(list_pos.x + (list_size.x - w) / 2, list_pos.y + list_size.y - kChipH * d - 12 * d);
+    ImGui::SetCursorScreenPos(p);
+    if (ImGui::InvisibleButton("##new_messages", ImVec2(w, kChipH * d))) {
+      stick_to_bottom_ = true;
+      unseen_below_ = false;
+    }
+    dl->AddRectFilled(p, ImVec2(p.x + w, p.y + kChipH * d), theme_.accent, kChipH * d / 2);
+    // A down arrow, drawn.
+    const ImVec2 a(p.x + kPadX * d + 4 * d, p.y + kChipH * d / 2);
+    dl->AddTriangleFilled(ImVec2(a.x - 5 * d, a.y - 3 * d), ImVec2(a.x + 5 * d, a.y - 3 * d), ImVec2(a.x, a.y + 4 * d),
+                          theme_.accent_text);
+    dl->AddText(small, small->FontSize, ImVec2(p.x + kPadX * d + 14 * d, p.y + (kChipH * d - ts.y) / 2), theme_.accent_text,
+                label);
+  }
+  if (!toast_.empty() && ctx.now_ms < toast_until_ms_) {
+    const ImVec2 ts = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, toast_.c_str(), end_of(toast_));
+    const ImVec2 size(ts.x + 2 * kPadX * d, kChipH * d);
+    const ImVec2 p(list_pos.x + (list_size.x - size.x) / 2, list_pos.y + 12 * d);
+    dl->AddRectFilled(p, ImVec2(p.x + size.x, p.y + size.y), IM_COL32(20, 24, 33, 235), size.y / 2);
+    dl->AddText(small, small->FontSize, ImVec2(p.x + kPadX * d, p.y + (size.y - ts.y) / 2), IM_COL32_WHITE, toast_.c_str(),
+                end_of(toast_));
+  }
+}
+
+}  // namespace bos::ui

@@ -1,0 +1,147 @@
+// chat_view.hpp: the resident's chat, drawn with Dear ImGui. Draws engine state, returns intents.
+// No sockets, no storage, no clock (now comes in), no platform code.
+//
+// Index
+//   [SECTION] Inputs and outputs   ViewContext (what the platform measured), Intents (what the resident asked)
+//   [SECTION] ChatView             header, virtualised message list, composer strip, menu, dialogs
+//
+// Layout is in physical pixels (device pixel ratio applied), so text is crisp on phones. The composer
+// is a real DOM <textarea> (phone keyboards, IME, dictation, paste); the view only reserves its strip and
+// tells the platform where to put it.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/engine.hpp"
+#include "imgui.h"
+#include "ui/pointer.hpp"
+
+namespace bos::ui {
+
+// [SECTION] Inputs and outputs ------------------------------------------------------------------------
+
+struct Fonts {
+  ImFont* body = nullptr;   // message text
+  ImFont* small = nullptr;  // times, status, chips
+  ImFont* bold = nullptr;   // titles
+};
+
+struct Insets {
+  float top = 0, right = 0, bottom = 0, left = 0;  // CSS px (env(safe-area-inset-*))
+};
+
+enum class NotificationsState { Unsupported, Default, Granted, Denied };
+
+struct ViewContext {
+  int64_t now_ms = 0;
+  float dpr = 1.0f;             // device pixel ratio: 1 CSS px = dpr physical px
+  int tz_offset_min = 0;        // minutes to add to UTC for local time
+  Insets safe_area;
+  float composer_css_h = 64;    // the DOM composer's own height, CSS px
+  NotificationsState notifications = NotificationsState::Unsupported;
+  bool dark = true;
+  bool large_text = false;
+  const char* version = "";
+  Fonts fonts;
+  PointerFrame pointer;         // scroll_dy from wheel/drag, this frame
+};
+
+struct Intents {
+  std::string retry_id;
+  std::string delete_id;
+  std::string copy_text;
+  std::string open_url;
+  bool try_now = false;
+  bool clear_history = false;
+  bool enable_notifications = false;
+  bool toggle_large_text = false;
+};
+
+// Where the platform puts the DOM composer: CSS px from the left and from the bottom of the page.
+struct ComposerPlacement {
+  float left_css = 0;
+  float bottom_css = 0;
+  float width_css = 0;
+  bool operator==(const ComposerPlacement& o) const {
+    return left_css == o.left_css && bottom_css == o.bottom_css && width_css == o.width_css;
+  }
+};
+
+struct Theme {
+  ImU32 bg, header, panel, text, muted, accent, accent_text, warn, error, user_bubble, user_text,
+      assistant_bubble, assistant_border, notice_bubble, notice_high_bubble, error_bubble, separator, chip;
+  static Theme dark();
+  static Theme light();
+};
+
+// [SECTION] ChatView ----------------------------------------------------------------------------------
+
+class ChatView {
+ public:
+  // Draws one frame inside the current ImGui frame (call between NewFrame and Render).
+  Intents draw(const Engine& engine, const ViewContext& ctx);
+
+  const ComposerPlacement& composer() const { return composer_; }
+  // True while something moves on its own (inertia, a toast's timer is handled by wake_at_ms).
+  bool animating() const { return animating_; }
+  // The view wants a frame at this time (toast expiry, "Nova tentativa em N s" countdown); 0 = no.
+  int64_t wake_at_ms() const { return wake_at_ms_; }
+  void show_toast(std::string text, int64_t now_ms);
+  // Forget cached layout (fonts or scale changed).
+  void invalidate_layout() { heights_.clear(); rows_dirty_ = true; }
+
+ private:
+  struct Row {
+    enum Kind : uint8_t { DaySeparator, Message, Typing } kind;
+    uint64_t seq = 0;   // Message
+    int64_t day = 0;    // DaySeparator
+    float y = 0;        // top, relative to the list's content start
+    float h = 0;
+  };
+  struct CachedHeight {
+    uint32_t version = 0;
+    float width = 0;
+    bool expanded = false;
+    float h = 0;
+  };
+  struct Layout;
+
+  void draw_header(const Engine& engine, const ViewContext& ctx, Intents& out);
+  void draw_list(const Engine& engine, const ViewContext& ctx, const ImVec2& pos, const ImVec2& size, Intents& out);
+  void draw_composer_strip(const ViewContext& ctx, const ImVec2& pos, const ImVec2& size);
+  void draw_menu(const Engine& engine, const ViewContext& ctx, Intents& out);
+  void draw_overlays(const ViewContext& ctx, const ImVec2& list_pos, const ImVec2& list_size);
+  void rebuild_rows(const Engine& engine, const ViewContext& ctx, float width);
+  float message_height(const ChatMessage& m, const ViewContext& ctx, float width);
+  Layout layout_message(const ChatMessage& m, const ViewContext& ctx, float width) const;
+  void draw_message(const ChatMessage& m, const ViewContext& ctx, const ImVec2& origin, float width, Intents& out);
+  void draw_ticks(ImDrawList* dl, const ChatMessage& m, ImVec2 pos, float size, const Theme& t) const;
+  bool chip(const char* id, const char* label, ImVec2 pos, ImFont* font, ImU32 bg, ImU32 fg, float dpr, float* w_out);
+
+  Theme theme_ = Theme::dark();
+  std::vector<Row> rows_;
+  std::unordered_map<uint64_t, CachedHeight> heights_;
+  bool rows_dirty_ = true;
+  uint64_t rows_revision_ = ~0ull;
+  float rows_width_ = -1;
+  float rows_scale_ = -1;
+  bool rows_typing_ = false;
+  int64_t rows_today_ = 0;
+  float content_h_ = 0;
+  float scroll_y_ = 0;
+  bool stick_to_bottom_ = true;
+  std::size_t seen_messages_ = 0;
+  bool unseen_below_ = false;
+  uint64_t selected_seq_ = 0;
+  bool animating_ = false;
+  int64_t wake_at_ms_ = 0;
+  std::string toast_;
+  int64_t toast_until_ms_ = 0;
+  bool confirm_clear_ = false;
+  ComposerPlacement composer_;
+  Lang lang_ = Lang::Pt;
+};
+
+}  // namespace bos::ui

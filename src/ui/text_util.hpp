@@ -1,0 +1,33 @@
+// text_util.hpp: small pure helpers for the chat view: links in message text, local times and dates.
+// No ImGui, no clock (the offset and `now` come in), so they are tested natively.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/strings.hpp"
+
+namespace bos::ui {
+
+// http(s):// and www. links in `text`, trailing punctuation trimmed; at most `max_links`, each ≤ 2048 bytes.
+std::vector<std::string> find_links(std::string_view text, std::size_t max_links = 5);
+// The URL to open for a found link ("www.x" → "https://www.x"); "" if it is not http(s).
+std::string link_target(std::string_view link);
+// A short label for a link chip: host + the start of the path, ≤ `max_chars` code points.
+std::string link_label(std::string_view link, std::size_t max_chars = 40);
+
+struct CivilDate {
+  int year;
+  unsigned month;  // 1-12
+  unsigned day;    // 1-31
+};
+// Days since 1970-01-01 in local time (`tz_offset_min`: minutes to add to UTC, e.g. -180 for Brasília).
+int64_t local_day(int64_t utc_ms, int tz_offset_min);
+CivilDate civil_from_days(int64_t days);
+// "14:05"
+std::string format_time(int64_t utc_ms, int tz_offset_min);
+// "Hoje", "Ontem", "28/11/2026" (pt) / "Today", "Yesterday", "Nov 28, 2026" (en)
+std::string format_day(int64_t day, int64_t today, Lang lang);
+
+}  // namespace bos::ui

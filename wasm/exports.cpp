@@ -1,0 +1,93 @@
+// exports.cpp: the C functions the page's JS calls (shell glue in wasm/pre.js, window.BuildingOS).
+// Strings go in as UTF-8 pointers the caller frees; strings come out in a static buffer the caller
+// copies at once (UTF8ToString). JS never sees a pointer to engine state.
+#include <emscripten.h>
+
+#include <string>
+
+#include "web.hpp"
+
+namespace {
+const char* out(std::string s) {
+  static std::string buffer;
+  buffer = std::move(s);
+  return buffer.c_str();
+}
+int64_t now() { return bos::web::now_ms(); }
+bos::app::App* app() { return bos::web::state().app; }
+}  // namespace
+
+extern "C" {
+
+EMSCRIPTEN_KEEPALIVE const char* bos_api_state() { return app() ? out(app()->api_state_json(now())) : "null"; }
+
+EMSCRIPTEN_KEEPALIVE const char* bos_api_messages() { return app() ? out(app()->api_messages_json()) : "[]"; }
+
+EMSCRIPTEN_KEEPALIVE const char* bos_api_send(const char* text) {
+  if (!app() || !text) return R"({"ok":false,"error":"empty"})";
+  const char* r = out(app()->api_send_json(text, now()));
+  bos::web::after_event();
+  return r;
+}
+
+EMSCRIPTEN_KEEPALIVE void bos_api_reconnect() {
+  if (!app()) return;
+  app()->reconnect(now());
+  bos::web::after_event();
+}
+
+EMSCRIPTEN_KEEPALIVE void bos_api_disconnect() {
+  if (!app()) return;
+  app()->disconnect(now());
+  bos::web::after_event();
+}
+
+EMSCRIPTEN_KEEPALIVE void bos_composer_input() {
+  if (!app()) return;
+  app()->composer_input(now());
+  bos::web::after_event();
+}
+
+EMSCRIPTEN_KEEPALIVE void bos_composer_blur() {
+  if (!app()) return;
+  app()->composer_blur(now());
+  bos::web::after_event();
+}
+
+EMSCRIPTEN_KEEPALIVE void bos_composer_height(float css_px) {
+  auto& s = bos::web::state();
+  if (css_px > 0 && css_px < 2000 && css_px != s.composer_css_h) {
+    s.composer_css_h = css_px;
+    bos::web::wake();
+  }
+}
+
+// 0 hidden, 1 visible, 2 online, 3 offline (pageshow/pagehide/freeze/resume map onto 0/1).
+EMSCRIPTEN_KEEPALIVE void bos_page_event(int kind) {
+  if (!app()) return;
+  switch (kind) {
+    case 0: app()->page_hidden(now()); break;
+    case 1: app()->page_visible(now()); break;
+    case 2: app()->network_online(now()); break;
+    case 3: app()->network_offline(now()); break;
+    default: return;
+  }
+  bos::web::after_event();
+  bos::web::wake();
+}
+
+// Facts about the page that the view needs: time zone, safe-area insets (CSS px), colour scheme,
+// notification permission (0 unsupported, 1 default, 2 granted, 3 denied).
+EMSCRIPTEN_KEEPALIVE void bos_set_env(int tz_offset_min, float top, float right, float bottom, float left, int dark,
+                                      int notifications) {
+  auto& s = bos::web::state();
+  s.tz_offset_min = tz_offset_min;
+  s.safe_area = {top, right, bottom, left};
+  s.dark = dark != 0;
+  s.notifications = static_cast<bos::ui::NotificationsState>(notifications < 0 || notifications > 3 ? 0 : notifications);
+  bos::web::wake();
+}
+
+EMSCRIPTEN_KEEPALIVE void bos_wake() { bos::web::wake(); }
+
+}  // extern "C"

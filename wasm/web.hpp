@@ -1,0 +1,71 @@
+// web.hpp: the browser platform layer. The only place (with the other wasm/ files) that includes
+// <emscripten/*.h>. All state lives in one struct (sokol style); JS talks to it through the small C API
+// in exports.cpp and never holds a pointer, only connection generation ids.
+#pragma once
+#include <emscripten/websocket.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "app/app.hpp"
+#include "ui/chat_view.hpp"
+#include "ui/pointer.hpp"
+
+namespace bos::web {
+
+// Port: carries the engine's effects out into the browser.
+class WebPort final : public app::Port {
+ public:
+  void ws_open(uint32_t conn, const std::string& url) override;
+  bool ws_send(uint32_t conn, const std::string& text) override;
+  void ws_close(uint32_t conn, int code, const std::string& reason) override;
+  void store_write(const std::string& key, const std::string& value) override;
+  void notify(const std::string& title, const std::string& body) override;
+  void set_title(const std::string& title) override;
+  void announce(const std::string& text) override;
+  void dispatch_event(const char* name, const std::string& detail_json) override;
+  void log(LogLevel level, const std::string& text) override;
+  void request_frame() override;
+
+  // Emscripten socket handles by connection generation: handles are never trusted on their own.
+  std::map<uint32_t, EMSCRIPTEN_WEBSOCKET_T> sockets;
+};
+
+struct State {
+  WebPort port;
+  app::App* app = nullptr;
+  ui::ChatView view;
+  ui::Pointer pointer;
+  // rendering
+  int gl_context = 0;
+  bool gl_lost = false;
+  bool paused = false;
+  int frames_left = 3;       // frames to render before pausing the main loop
+  int width_px = 0, height_px = 0;
+  float dpr = 1.0f;
+  float font_dpr = 0.0f;     // the dpr the font atlas was built for
+  bool font_large = false;   // the text size the atlas was built for
+  bool large_text = false;
+  bool dark = true;
+  double last_frame_ms = 0;
+  bool first_frame_done = false;
+  ui::Fonts fonts;
+  // page facts pushed from JS
+  int tz_offset_min = 0;
+  ui::Insets safe_area;
+  float composer_css_h = 62;
+  ui::NotificationsState notifications = ui::NotificationsState::Unsupported;
+  ui::ComposerPlacement placed;
+  // timers
+  long deadline_timer = 0;
+  double deadline_at = 0;
+};
+
+State& state();
+int64_t now_ms();
+void wake();                 // something changed: render a few frames (resumes the paused loop)
+void after_event();          // re-arm the deadline timer after any event reached the engine
+void rebuild_fonts();
+
+}  // namespace bos::web
