@@ -22,6 +22,7 @@ $null = New-Item -ItemType Directory -Force -Path $logDir
 $clock = [System.Diagnostics.Stopwatch]::StartNew()
 
 $files = @(Get-ChildItem -LiteralPath $PSScriptRoot -Filter '*.Tests.ps1' | Sort-Object Name)
+$File = @($File | ForEach-Object { $_ -split ',' } | Where-Object { $_ })   # -File passes "a,b" as one string
 if ($File) { $files = @($files | Where-Object { ($_.BaseName -replace '\.Tests$', '') -in $File }) }
 if (-not $files) { Write-Output 'not ok 1 - no test files found'; Write-Output '# pass 0'; Write-Output '# fail 1'; exit 1 }
 # The slowest first, so the two slots end together.

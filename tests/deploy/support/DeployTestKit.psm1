@@ -86,7 +86,8 @@ function Stop-TestServer($Server) {
     }
 }
 
-function Get-CloudFrontRequests($Double) { @(Invoke-RestMethod -Uri "$($Double.Url)/__double/requests") }
+# ConvertFrom-Json enumerates the array (Invoke-RestMethod would hand back one Object[]).
+function Get-CloudFrontRequests($Double) { @((Invoke-WebRequest -Uri "$($Double.Url)/__double/requests").Content | ConvertFrom-Json) }
 function Reset-CloudFrontDouble($Double) { $null = Invoke-RestMethod -Method Post -Uri "$($Double.Url)/__double/reset" }
 function Set-CloudFrontDouble($Double, [int]$CompleteAfterPolls) {
     $body = @{ completeAfterPolls = $CompleteAfterPolls } | ConvertTo-Json
