@@ -237,6 +237,10 @@ Effects Engine::reconnect(int64_t now) {
     // A forced fresh connection: the resident or a test asked for it, so no backoff.
     close_socket(current_, 1000, "Reconnect");
     outbox_.forget_connection(current_);
+    // A rotation in flight would open beside the fresh connection and take over from it (fuzz_frame).
+    close_socket(rotating_, 1000, "Reconnect");
+    rotating_ = 0;
+    rotate_connect_deadline_ = kNever;
     current_ = 0;
     current_open_ = false;
     heartbeat_due_ = pong_deadline_ = rotate_at_ = kNever;

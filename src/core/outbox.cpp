@@ -49,6 +49,9 @@ SendError Outbox::can_accept(std::size_t text_bytes) const {
 }
 
 SendError Outbox::push(OutboxEntry entry) {
+  // Only what restore() accepts: one entry it refuses would make the whole stored outbox unreadable.
+  if (entry.id.empty() || entry.id.size() > kMaxShortFieldBytes || entry.text.empty()) return SendError::Empty;
+  if (utf8::count_codepoints(entry.text) > kMaxMessageCodepoints) return SendError::TooLong;
   if (const auto e = can_accept(entry.text.size()); e != SendError::None) return e;
   bytes_ += entry.text.size();
   entries_.push_back(std::move(entry));

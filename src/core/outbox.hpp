@@ -48,7 +48,9 @@ class Outbox {
 
   // Checks the bounds for one more message of `text_bytes`.
   SendError can_accept(std::size_t text_bytes) const;
-  // Appends a queued message (call can_accept first; refuses with QueueFull otherwise).
+  // Appends a queued message (call can_accept first; refuses with QueueFull otherwise). Refuses what
+  // restore() would refuse: Empty for no id, an id over kMaxShortFieldBytes or no text; TooLong for text
+  // over kMaxMessageCodepoints.
   SendError push(OutboxEntry entry);
 
   OutboxEntry* find(std::string_view id);
