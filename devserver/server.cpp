@@ -2,10 +2,12 @@
 // The seed's Lambdas are in lambdas.cpp; dev endpoints, static files and /notify in dev_endpoints.cpp.
 #include "server.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <random>
+#include <utility>
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/field.hpp>
@@ -50,6 +52,28 @@ std::string_view query_of(std::string_view target) {
   const std::size_t q = target.find('?');
   return q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
 }
+
+// Waits until every connection closed at shutdown is done, or the deadline passes, then runs `done`.
+struct StopGrace : std::enable_shared_from_this<StopGrace> {
+  StopGrace(asio::io_context& io, std::chrono::milliseconds grace, std::function<void()> on_done)
+      : timer(io), deadline(std::chrono::steady_clock::now() + grace), done(std::move(on_done)) {}
+  void poll() {
+    const bool all_done = std::all_of(closing.begin(), closing.end(), [](const std::weak_ptr<WsConnection>& w) {
+      const auto c = w.lock();
+      return !c || c->is_done();
+    });
+    if (all_done || std::chrono::steady_clock::now() >= deadline) {
+      if (done) std::exchange(done, nullptr)();
+      return;
+    }
+    timer.expires_after(std::chrono::milliseconds(10));
+    timer.async_wait([self = shared_from_this()](const error_code&) { self->poll(); });
+  }
+  std::vector<std::weak_ptr<WsConnection>> closing;
+  asio::steady_timer timer;
+  std::chrono::steady_clock::time_point deadline;
+  std::function<void()> done;
+};
 
 }  // namespace
 
@@ -123,13 +147,10 @@ void Server::stop(std::function<void()> done) {
   for (const auto& [id, conn] : conns_) open.push_back(conn);
   for (const auto& conn : open) conn->close(ws::close_code::kGoingAway, "Going away");
   scheduler_.stop();
-  if (open.empty()) {
-    asio::post(io_, std::move(done));
-    return;
-  }
-  // Give the close frames a moment to leave; the process exits either way.
-  auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(kStopGraceMs));
-  timer->async_wait([timer, done = std::move(done)](const error_code&) { done(); });
+  // Give the close handshakes a moment (polling, as the scheduler is stopped); the process exits either way.
+  auto grace = std::make_shared<StopGrace>(io_, std::chrono::milliseconds(kStopGraceMs), std::move(done));
+  for (const auto& conn : open) grace->closing.push_back(conn);
+  grace->poll();
 }
 
 void Server::accept_next() {

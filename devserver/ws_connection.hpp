@@ -50,6 +50,7 @@ class WsConnection : public std::enable_shared_from_this<WsConnection> {
   void drop(std::string_view why);
 
   bool is_open() const { return state_ == State::kOpen; }
+  bool is_done() const { return state_ == State::kDone; }
   const ConnectionSetup& setup() const { return setup_; }
   const std::string& id() const { return setup_.id; }
   const std::string& user_id() const { return setup_.user_id; }
