@@ -158,7 +158,9 @@ SendResult WsConnection::enqueue(const SharedFrame& frames, bool is_data) {
     if (is_data) server_.count_dropped_frame();
     return SendResult::kSent;
   }
-  if (queued_bytes_ + frames->size() > kMaxQueuedBytesPerConnection) {
+  // The close frame always fits (it is the last one); pongs do not, or a ping flood could grow the queue.
+  const bool is_close = !is_data && frames->size() >= 2 && (static_cast<std::uint8_t>((*frames)[0]) & 0x0F) == 8;
+  if (!is_close && queued_bytes_ + frames->size() > kMaxQueuedBytesPerConnection) {
     if (is_data) server_.count_dropped_frame();
     return SendResult::kBufferFull;
   }
