@@ -47,7 +47,7 @@ TEST_CASE("routing: every event gets a new requestId") {
   CHECK(request_ids.count(id) == 0);
 }
 
-TEST_CASE("routing: heartbeat answers {\"type\": \"heartbeat\", \"timestamp\": N} byte-exact") {
+TEST_CASE("routing: heartbeat answers with the heartbeat frame, byte-exact") {
   DSTEST_START_SERVER(server, {"--quiet"});
   auto client = must_connect(server.port(), "u-hb");
   REQUIRE(client->send(R"({"action":"heartbeat","timestamp":1})"));
