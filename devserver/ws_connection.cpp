@@ -130,8 +130,10 @@ void WsConnection::handle_bytes(std::string_view bytes) {
           return;
         }
         if (state_ == State::kClosingSent) {
-          finish_socket();  // the handshake is complete; the server closes TCP first (RFC 6455 7.1.1)
-          return;
+          // The handshake is complete; the server closes TCP first (RFC 6455 7.1.1), once our own close
+          // frame is out (both sides may have closed at the same time).
+          state_ = State::kClosingReceived;
+          if (!writing_ && queue_.empty()) finish_socket();
         }
         return;
       case ws::Event::Kind::kError:

@@ -114,3 +114,20 @@ TEST_CASE("cli: --quiet silences the log") {
   REQUIRE(server.stop(SIGTERM) == 0);
   CHECK(server.stderr_text().empty());
 }
+
+TEST_CASE("cli: a port already in use is reported on stderr with exit 1") {
+  DSTEST_START_SERVER(first, {"--quiet"});
+  const RunResult r = run_devserver({"--quiet", "--port", std::to_string(first.port())});
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.empty());
+  CHECK(r.err.find("cannot listen on 127.0.0.1:" + std::to_string(first.port())) != std::string::npos);
+}
+
+TEST_CASE("cli: an IPv6 host is printed in brackets") {
+  ServerProcess server({"--quiet", "--host", "::1"});
+  if (!server.ok()) {
+    WARN("no IPv6 loopback on this machine");
+    return;
+  }
+  CHECK(server.ready_line() == "listening ws://[::1]:" + std::to_string(server.port()));
+}

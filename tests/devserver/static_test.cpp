@@ -162,3 +162,11 @@ TEST_CASE("static: methods other than GET and HEAD are 405") {
   const HttpResult r = http_request(server.port(), "POST", "/index.html", "x");
   CHECK(r.status == 405);
 }
+
+TEST_CASE("static: /config.json is served without --static too") {
+  DSTEST_START_SERVER(server, {"--quiet"});
+  const HttpResult r = http_request(server.port(), "GET", "/config.json");
+  CHECK(r.status == 200);
+  CHECK(r.body == R"({"websocketEndpoint":"ws://127.0.0.1:)" + std::to_string(server.port()) + "\"}");
+  CHECK(http_request(server.port(), "GET", "/index.html").status == 404);
+}
