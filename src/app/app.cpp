@@ -175,6 +175,7 @@ std::string App::api_state_json(int64_t now) const {
                                                           : e.status_text(now);
   j["endpoint"] = endpoint_.url;
   j["reconnectAttempt"] = e.reconnect_attempt();
+  j["agentTyping"] = e.chat().agent_typing();
   return dump(j);
 }
 

@@ -1,0 +1,135 @@
+// The chat in a real browser against the real dev server: load, connect, send, ack, the assistant's reply,
+// typing, notifications (in the page, the Notification API, the tab title), the automation API's contract.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDevserver, launchBrowser, openPage, waitReady, waitStatus, waitMessage, noProblems, screenshot, DESKTOP } from './support.mjs';
+
+describe('chat', () => {
+  let server, browser, context, page;
+
+  before(async () => {
+    server = await startDevserver({ args: ['--reply-delay-ms', '1200'] });
+    browser = await launchBrowser();
+    context = await browser.newContext(DESKTOP);
+    await context.grantPermissions(['notifications'], { origin: server.http });
+    await context.addInitScript(() => {
+      window.__events = [];
+      for (const name of ['buildingos:ready', 'buildingos:status', 'buildingos:message']) {
+        window.addEventListener(name, (e) => window.__events.push({ name, detail: e.detail }));
+      }
+      // Record what the page asks the Notification API to show.
+      window.__notifications = [];
+      const Real = window.Notification;
+      function Recording(title, options) { window.__notifications.push({ title, body: options && options.body }); }
+      Recording.permission = 'granted';
+      Recording.requestPermission = () => Promise.resolve('granted');
+      Object.defineProperty(window, 'Notification', { value: Recording, configurable: true });
+      void Real;
+    });
+    page = await openPage(context, server.http + '/');
+    await waitReady(page);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('connects in real time and exposes the automation API', async () => {
+    await waitStatus(page, 'connected');
+    const state = await page.evaluate(() => window.BuildingOS.state());
+    assert.equal(state.status, 'connected');
+    assert.equal(state.attempts, 0);
+    assert.equal(state.queued, 0);
+    assert.match(state.connectionId, /^[A-Za-z0-9+/]{15}=$/);
+    assert.match(state.userId, /^web-user-\d+-[a-z0-9]{9}$/);
+    assert.match(state.sessionId, /^session-\d+-[a-z0-9]{9}$/);
+    assert.equal(state.statusText, 'Conectado em tempo real');
+    const version = await page.evaluate(() => window.BuildingOS.version);
+    assert.match(version, /^\d+\.\d+\.\d+\+/);
+    const api = await page.evaluate(() => Object.keys(window.BuildingOS).sort());
+    assert.deepEqual(api, ['disconnect', 'messages', 'reconnect', 'send', 'state', 'version']);
+    const events = await page.evaluate(() => window.__events.map((e) => e.name));
+    assert.ok(events.includes('buildingos:ready'));
+    assert.ok(events.includes('buildingos:status'));
+    assert.equal(await page.title(), 'BuildingOS · Chat do prédio');
+  });
+
+  it('sends a message, shows the ack, the typing indicator and the assistant reply', async () => {
+    const result = await page.evaluate(() => window.BuildingOS.send('Onde está minha encomenda?'));
+    assert.equal(result.ok, true);
+    assert.match(result.id, /^m[a-z0-9]+-[a-z0-9]{8}$/);
+    // Typing arrives right after the ack; the reply 1.2 s later.
+    await page.waitForFunction(() => window.BuildingOS.state().agentTyping === true, null, { timeout: 5000 });
+    const reply = await waitMessage(page, { role: 'assistant' });
+    assert.match(reply.text, /encomenda/i);
+    assert.equal(reply.state, 'received');
+    const mine = (await page.evaluate(() => window.BuildingOS.messages())).find((m) => m.id === result.id);
+    assert.equal(mine.role, 'user');
+    assert.equal(mine.text, 'Onde está minha encomenda?');
+    assert.equal(mine.state, 'answered');
+    assert.equal(typeof mine.timestamp, 'number');
+    const state = await page.evaluate(() => window.BuildingOS.state());
+    assert.equal(state.agentTyping, false);
+    assert.equal(state.queued, 0);
+    // The "processing" line came (as a buildingos:message) and went.
+    const events = await page.evaluate(() => window.__events.filter((e) => e.name === 'buildingos:message').map((e) => e.detail));
+    assert.ok(events.some((m) => m.role === 'system' && /Processando/.test(m.text)));
+    const now = await page.evaluate(() => window.BuildingOS.messages());
+    assert.ok(!now.some((m) => m.role === 'system'));
+    // The server saw it exactly once, with the client's id.
+    const seen = await server.json('/__dev/messages?user_id=' + encodeURIComponent(state.userId));
+    assert.deepEqual(seen.body.messages.map((m) => m.client_msg_id), [result.id]);
+  });
+
+  it('refuses empty and too long messages with the contract errors', async () => {
+    assert.deepEqual(await page.evaluate(() => window.BuildingOS.send('   ')), { ok: false, error: 'empty' });
+    assert.deepEqual(await page.evaluate(() => window.BuildingOS.send('x'.repeat(4001))), { ok: false, error: 'too_long' });
+    assert.equal((await page.evaluate(() => window.BuildingOS.send('ç'.repeat(4000)))).ok, true);
+  });
+
+  it('shows high-priority notifications in the chat and through the Notification API', async () => {
+    const { userId } = await page.evaluate(() => window.BuildingOS.state());
+    const res = await server.json('/notify', { user_id: userId, message: 'O elevador chegou ao seu andar', priority: 'high' });
+    assert.equal(res.body.delivered, 1);
+    const n = await waitMessage(page, { role: 'notification' });
+    assert.equal(n.priority, 'high');
+    assert.equal(n.text, 'O elevador chegou ao seu andar');
+    const shown = await page.evaluate(() => window.__notifications);
+    assert.deepEqual(shown, [{ title: 'BuildingOS', body: 'O elevador chegou ao seu andar' }]);
+    // A normal one only in the chat.
+    await server.json('/notify', { user_id: userId, message: 'Encomenda na portaria', priority: 'normal' });
+    await waitMessage(page, { text: 'Encomenda na portaria' });
+    assert.equal((await page.evaluate(() => window.__notifications)).length, 1);
+  });
+
+  it('counts unread messages in the tab title while the page is hidden', async () => {
+    const { userId } = await page.evaluate(() => window.BuildingOS.state());
+    await page.evaluate(() => {
+      Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+      Object.defineProperty(document, 'hidden', { value: true, configurable: true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await server.json('/notify', { user_id: userId, message: 'Visita na portaria' });
+    await server.json('/notify', { user_id: userId, message: 'Água cortada às 14h' });
+    await page.waitForFunction(() => document.title.startsWith('(2) '), null, { timeout: 5000 });
+    await page.evaluate(() => {
+      Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true });
+      Object.defineProperty(document, 'hidden', { value: false, configurable: true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await page.waitForFunction(() => document.title === 'BuildingOS · Chat do prédio', null, { timeout: 5000 });
+  });
+
+  it('mirrors new messages into the hidden live region', async () => {
+    const texts = await page.evaluate(() => [...document.querySelectorAll('#bos-log p')].map((p) => p.textContent));
+    assert.ok(texts.includes('Aviso: O elevador chegou ao seu andar'));
+    assert.ok(texts.some((t) => t.startsWith('Assistente: ')));
+    assert.equal(await page.getAttribute('#bos-log', 'role'), 'log');
+  });
+
+  it('had no errors and no CSP violations', async () => {
+    await screenshot(page, 'desktop-chat');
+    assert.deepEqual(await noProblems(page), []);
+  });
+});
