@@ -1,0 +1,246 @@
+// pages.mjs: the browser figures, measured the same way on the product page and on the DOM baseline.
+// Both pages expose window.BuildingOS (state/messages/send) and fire buildingos:status/message, and both
+// fetch /config.json from the same dev server, so every function here takes only a URL.
+//
+//   loadSession     cold cache: transfer size, navigation → connected, idle cost, send → reply visible
+//   burstSession    /__dev/burst: all rendered, worst frame, heaps; then the long-history scroll
+//
+// "Visible" (reply latency, burst, frames) is defined once, in FRAME_TOOLS below: the end of the first
+// rendering update after the event, i.e. a requestAnimationFrame callback registered from the event
+// handler, then a MessageChannel task posted from it (that task runs after the frame's rAF callbacks,
+// the product's ImGui frame among them, and after style, layout and paint of that frame).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { createRequire } from 'node:module';
+import { onCleanup, treeTicks, treeCpuSeconds } from './proc.mjs';
+
+const require = createRequire(import.meta.url);
+const { chromium } = require('playwright-core');
+
+export const CHROMIUM = process.env.BOS_CHROMIUM || '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--no-first-run',
+];
+const VIEWPORT = { viewport: { width: 1024, height: 720 }, deviceScaleFactor: 1, locale: 'pt-BR', timezoneId: 'America/Sao_Paulo' };
+
+// Installed before any page script runs.
+function FRAME_TOOLS() {
+  const b = (window.__bench = { connectedAt: null, readyAt: null });
+  const connected = (st) => { if (st && st.status === 'connected' && b.connectedAt === null) b.connectedAt = performance.now(); };
+  addEventListener('buildingos:ready', (e) => { b.readyAt = performance.now(); connected(e.detail); });
+  addEventListener('buildingos:status', (e) => connected(e.detail));
+  // Resolves with the time the next rendering update has finished.
+  b.afterFrame = () => new Promise((resolve) => {
+    requestAnimationFrame(() => {
+      const ch = new MessageChannel();
+      ch.port1.onmessage = () => resolve(performance.now());
+      ch.port2.postMessage(0);
+    });
+  });
+  // Frame meter: rAF intervals, and each frame's main-thread work (rAF start → after the rendering update).
+  b.meter = () => {
+    const m = { intervals: [], work: [], running: true, last: null, t0: performance.now() };
+    const tick = (ts) => {
+      if (!m.running) return;
+      if (m.last !== null) m.intervals.push(ts - m.last);
+      m.last = ts;
+      const start = performance.now();
+      const ch = new MessageChannel();
+      ch.port1.onmessage = () => m.work.push(performance.now() - start);
+      ch.port2.postMessage(0);
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+    m.stop = () => { m.running = false; return { intervals: m.intervals, work: m.work, ms: performance.now() - m.t0 }; };
+    return m;
+  };
+}
+
+// launchServer, not launch: its process() is the browser's root process, whose tree /proc measures.
+export async function launch() {
+  const server = await chromium.launchServer({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const unregister = onCleanup(() => server.close());
+  const browser = await chromium.connect(server.wsEndpoint());
+  browser.rootPid = server.process().pid;
+  browser.benchClose = async () => {
+    unregister();
+    await browser.close().catch(() => {});
+    await server.close();
+  };
+  return browser;
+}
+
+async function newPage(browser) {
+  const context = await browser.newContext(VIEWPORT);
+  await context.addInitScript(FRAME_TOOLS);
+  const page = await context.newPage();
+  page.problems = [];
+  page.on('pageerror', (e) => page.problems.push(e.message));
+  const cdp = await context.newCDPSession(page);
+  return { context, page, cdp };
+}
+
+async function waitConnected(page, timeoutMs = 30000) {
+  await page.waitForFunction(() => window.__bench.connectedAt !== null, null, { timeout: timeoutMs, polling: 50 });
+  return page.evaluate(() => window.__bench.connectedAt);
+}
+
+// gzip -9 of each resource the page started fetching before `connected` (the document included).
+async function transferSize(page, connectedAt) {
+  const entries = await page.evaluate((t) => {
+    const nav = performance.getEntriesByType('navigation').map((e) => e.name);
+    const res = performance.getEntriesByType('resource').filter((e) => e.startTime <= t).map((e) => e.name);
+    return [...nav, ...res];
+  }, connectedAt);
+  const files = [];
+  for (const url of [...new Set(entries)]) {
+    const res = await fetch(url);
+    const body = Buffer.from(await res.arrayBuffer());
+    files.push({ path: new URL(url).pathname, raw: body.length, gzip: zlib.gzipSync(body, { level: 9 }).length });
+  }
+  return { bytes: files.reduce((s, f) => s + f.gzip, 0), raw: files.reduce((s, f) => s + f.raw, 0), files };
+}
+
+async function idleCost(browser, cdp, seconds) {
+  await cdp.send('Performance.enable', { timeDomain: 'timeTicks' });
+  const metric = async () => {
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    return metrics.find((m) => m.name === 'TaskDuration').value;
+  };
+  const pid = browser.rootPid;
+  const task0 = await metric();
+  const ticks0 = treeTicks(pid);
+  const t0 = process.hrtime.bigint();
+  await new Promise((r) => setTimeout(r, seconds * 1000));  // the measurement window itself
+  const ticks1 = treeTicks(pid);
+  const task1 = await metric();
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  return {
+    treeCpuPct: (treeCpuSeconds(ticks0, ticks1) / wall) * 100,
+    mainThreadPct: ((task1 - task0) / wall) * 100,
+    processes: ticks1.size,
+  };
+}
+
+async function replyLatencies(page, count) {
+  return page.evaluate(async (n) => {
+    const out = [];
+    for (let i = 0; i < n; i++) {
+      const visible = new Promise((resolve) => {
+        const on = (e) => {
+          if (e.detail.role !== 'assistant') return;
+          removeEventListener('buildingos:message', on);
+          window.__bench.afterFrame().then(resolve);
+        };
+        addEventListener('buildingos:message', on);
+      });
+      const t0 = performance.now();
+      const r = window.BuildingOS.send('bench ' + i + ': qual o horário da portaria?');
+      if (!r.ok) throw new Error('send refused: ' + JSON.stringify(r));
+      out.push((await visible) - t0);
+    }
+    return out;
+  }, count);
+}
+
+// One cold-cache visit: fresh browser, fresh profile.
+export async function loadSession(url, { idleSeconds, settleMs, replies }) {
+  const browser = await launch();
+  try {
+    const { page, cdp } = await newPage(browser);
+    await page.goto(url);
+    const loadMs = await waitConnected(page);
+    const transfer = await transferSize(page, loadMs);
+    // Let start-up work finish (fonts, first frames, layout) before the idle window.
+    await new Promise((r) => setTimeout(r, settleMs));
+    const idle = await idleCost(browser, cdp, idleSeconds);
+    const latencies = await replyLatencies(page, replies);
+    return { loadMs, transfer, idle, latencies, problems: page.problems };
+  } finally {
+    await browser.benchClose();
+  }
+}
+
+async function burstInto(page, server, count, prefix, withMeter) {
+  const userId = await page.evaluate(() => window.BuildingOS.state().userId);
+  await page.evaluate(({ count, prefix, withMeter }) => {
+    const b = window.__bench;
+    b.burstGot = 0;
+    b.burstMeter = withMeter ? b.meter() : null;
+    b.burstT0 = performance.now();
+    b.burstDone = new Promise((resolve) => {
+      const on = (e) => {
+        if (e.detail.role !== 'assistant' || !e.detail.text.startsWith(prefix)) return;
+        if (++b.burstGot === count) {
+          removeEventListener('buildingos:message', on);
+          b.afterFrame().then((t) => resolve(t - b.burstT0));
+        }
+      };
+      addEventListener('buildingos:message', on);
+    });
+  }, { count, prefix, withMeter });
+  const sent = await server.json('/__dev/burst', { user_id: userId, count, text_prefix: prefix });
+  if (sent.connections !== 1) throw new Error(`burst reached ${sent.connections} connections, expected 1`);
+  const ms = await page.evaluate(() => window.__bench.burstDone);
+  const frames = await page.evaluate(() => (window.__bench.burstMeter ? window.__bench.burstMeter.stop() : null));
+  return { ms, frames };
+}
+
+// Burst of `burst` messages (measured), then more up to `history`, then wheel scrolling through them.
+export async function burstSession(url, server, { burst, history, wheelSteps }) {
+  const browser = await launch();
+  try {
+    const { page, cdp } = await newPage(browser);
+    await page.goto(url);
+    await waitConnected(page);
+    await page.evaluate(() => window.__bench.afterFrame());
+    const b = await burstInto(page, server, burst, 'burst ', true);
+    const rendered = await page.evaluate(() => window.BuildingOS.messages().filter((m) => m.text.startsWith('burst ')).length);
+    const heap = await page.evaluate(() => ({
+      wasm: window.Module && window.Module.HEAP8 ? window.Module.HEAP8.length : null,
+    }));
+    const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+    const out = {
+      burst: {
+        count: burst, rendered, ms: b.ms,
+        worstFrameMs: Math.max(...b.frames.intervals),
+        framesOver50: b.frames.intervals.filter((x) => x > 50).length,
+        frames: b.frames.intervals.length,
+        wasmHeapBytes: heap.wasm, jsHeapBytes: usedSize,
+      },
+    };
+    // Long history: top up to `history` messages, then scroll with the mouse wheel.
+    if (history > burst) await burstInto(page, server, history - burst, 'more ', false);
+    const total = await page.evaluate(() => window.BuildingOS.messages().length);
+    await page.mouse.move(512, 360);
+    await page.evaluate(() => window.__bench.afterFrame());
+    await page.evaluate(() => { window.__bench.scrollMeter = window.__bench.meter(); });
+    for (let i = 0; i < wheelSteps; i++) {
+      await page.mouse.wheel(0, -240);
+      await page.evaluate(() => window.__bench.afterFrame());
+    }
+    const s = await page.evaluate(() => window.__bench.scrollMeter.stop());
+    const scrolled = await page.evaluate(() => {
+      const el = document.getElementById('messages');
+      return el ? el.scrollHeight - el.clientHeight - el.scrollTop : null;
+    });
+    out.history = { messages: total, frames: s.work.length, work: s.work, intervals: s.intervals, scrolledPx: scrolled };
+    out.problems = page.problems;
+    return out;
+  } finally {
+    await browser.benchClose();
+  }
+}
+
+// A static directory holding the product (dist/) at / and the baseline at /baseline/.
+export function stageSite(distDir, baselineDir) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bos-bench-site-'));
+  fs.cpSync(distDir, dir, { recursive: true });
+  fs.cpSync(baselineDir, path.join(dir, 'baseline'), { recursive: true });
+  onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
