@@ -3,6 +3,7 @@
 // answers, the elevator notification, an error frame, and a burst of assistant messages. One frame per
 // line (the server's JSON never holds a raw newline).
 import fs from 'node:fs';
+import path from 'node:path';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -41,6 +42,7 @@ export async function recordFrames(server, file, { chats = 100, heartbeats = 100
   await server.json('/__dev/burst', { user_id: 'frames-recorder', count: burst });
   await burstDone;
   ws.close();
+  fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, frames.join('\n') + '\n');
   return frames.length;
 }

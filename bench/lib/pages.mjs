@@ -105,6 +105,21 @@ async function transferSize(page, connectedAt) {
   return { bytes: files.reduce((s, f) => s + f.gzip, 0), raw: files.reduce((s, f) => s + f.raw, 0), files };
 }
 
+// Start-up work (font loading, first frames, layout, GPU process warm-up) goes on for a few seconds after
+// `connected`, longer on the DOM page (system fonts). There is no event for "the browser is done", so:
+// wait until one whole second passes with the browser's process tree using at most 2 % of a core.
+async function settle(pid, maxMs) {
+  const t0 = Date.now();
+  let before = treeTicks(pid);
+  while (Date.now() - t0 < maxMs) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const after = treeTicks(pid);
+    if (treeCpuSeconds(before, after) <= 0.02) break;
+    before = after;
+  }
+  return Date.now() - t0;
+}
+
 async function idleCost(browser, cdp, seconds) {
   await cdp.send('Performance.enable', { timeDomain: 'timeTicks' });
   const metric = async () => {
@@ -126,13 +141,17 @@ async function idleCost(browser, cdp, seconds) {
   };
 }
 
+// Per message: send → the assistant's buildingos:message event (network, server, engine) and
+// send → visible (that, plus the next rendering update). Messages go one at a time.
 async function replyLatencies(page, count) {
   return page.evaluate(async (n) => {
     const out = [];
     for (let i = 0; i < n; i++) {
+      let eventAt = 0;
       const visible = new Promise((resolve) => {
         const on = (e) => {
           if (e.detail.role !== 'assistant') return;
+          eventAt = performance.now();
           removeEventListener('buildingos:message', on);
           window.__bench.afterFrame().then(resolve);
         };
@@ -141,23 +160,24 @@ async function replyLatencies(page, count) {
       const t0 = performance.now();
       const r = window.BuildingOS.send('bench ' + i + ': qual o horário da portaria?');
       if (!r.ok) throw new Error('send refused: ' + JSON.stringify(r));
-      out.push((await visible) - t0);
+      const t1 = await visible;
+      out.push({ visibleMs: t1 - t0, eventMs: eventAt - t0 });
     }
     return out;
   }, count);
 }
 
 // One cold-cache visit: fresh browser, fresh profile.
-export async function loadSession(url, { idleSeconds, settleMs, replies }) {
+export async function loadSession(url, { idleSeconds, settleMaxMs, replies }) {
   const browser = await launch();
   try {
     const { page, cdp } = await newPage(browser);
     await page.goto(url);
     const loadMs = await waitConnected(page);
     const transfer = await transferSize(page, loadMs);
-    // Let start-up work finish (fonts, first frames, layout) before the idle window.
-    await new Promise((r) => setTimeout(r, settleMs));
+    const settledMs = await settle(browser.rootPid, settleMaxMs);
     const idle = await idleCost(browser, cdp, idleSeconds);
+    idle.settledMs = settledMs;
     const latencies = await replyLatencies(page, replies);
     return { loadMs, transfer, idle, latencies, problems: page.problems };
   } finally {

@@ -43,8 +43,9 @@ process.on('exit', () => {
 });
 
 // Spawns a tracked child. stdout lines go to `onLine` when given; stderr keeps its last 8 KB.
-export function spawnTracked(cmd, args, { onLine, env, cwd } = {}) {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env || process.env, cwd });
+// `stdin: true` keeps a pipe to the child's stdin (child.stdin).
+export function spawnTracked(cmd, args, { onLine, env, cwd, stdin = false } = {}) {
+  const child = spawn(cmd, args, { stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: env || process.env, cwd });
   children.add(child);
   child.stderrTail = '';
   child.stderr.on('data', (d) => { child.stderrTail = (child.stderrTail + d).slice(-8192); });

@@ -1,0 +1,296 @@
+// run.mjs: the benchmark suite (scripts/bench runs it; see docs/performance.md for every method).
+//
+//   node bench/run.mjs [--quick] [--runs N] [--out FILE] [--only GROUPS] [--strict]
+//
+// Exit status: 0 when every figure was measured (budgets that fail are reported, not fatal), 1 on an
+// error, 3 with --strict when a budget fails.
+// Groups, in the order they run: build, pages (transfer, cold load, reply latency, idle), burst (burst and
+// long history), engine (throughput native + wasm, frames per idle hour), server (10,000 connections,
+// bos-devserver vs bench/node-server). Browser figures alternate which page goes first in each run.
+// Prints the Markdown table on stdout, progress on stderr, writes the JSON to --out.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { cleanupAll } from './lib/proc.mjs';
+import { ROOT, log, summary, median, percentile, round } from './lib/util.mjs';
+import { DEVSERVER, startDevserver } from './lib/servers.mjs';
+import { loadSession, burstSession, stageSite, CHROMIUM, CHROMIUM_ARGS } from './lib/pages.mjs';
+import { recordFrames } from './lib/frames.mjs';
+import { engineThroughput, idleHour } from './lib/engine.mjs';
+import { loadServer } from './lib/serverload.mjs';
+import { buildBenchTools, buildWasmEngineBench, buildFigure } from './lib/builds.mjs';
+
+const FULL = {
+  runs: 5, serverRuns: 3, replies: 200, idleSeconds: 10, settleMaxMs: 15000, burst: 5000, history: 10000,
+  wheelSteps: 120, engineMinMs: 2000, conns: 10000, loadProcs: 1, warmMs: 1000, stepMs: 4000, drainMs: 1000,
+  rates: [2000, 5000, 10000, 20000, 30000, 40000, 60000, 80000, 100000, 130000, 160000, 200000], build: true,
+};
+const QUICK = {
+  runs: 1, serverRuns: 1, replies: 20, idleSeconds: 3, settleMaxMs: 3000, burst: 500, history: 1000,
+  wheelSteps: 20, engineMinMs: 300, conns: 1000, loadProcs: 1, warmMs: 300, stepMs: 1000, drainMs: 300,
+  rates: [1000, 5000, 20000], build: false,
+};
+const GROUPS = ['build', 'pages', 'burst', 'engine', 'server'];
+
+function parseArgs(argv) {
+  const o = { quick: false, strict: false, runs: null, out: path.join(ROOT, 'artifacts/bench/bench.json'), only: GROUPS };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--quick') o.quick = true;
+    else if (a === '--strict') o.strict = true;
+    else if (a === '--runs') o.runs = Number(val());
+    else if (a === '--out') o.out = path.resolve(val());
+    else if (a === '--only') o.only = val().split(',');
+    else throw new Error(`unknown option ${a} (scripts/bench --help)`);
+  }
+  if (o.runs !== null && !(Number.isInteger(o.runs) && o.runs >= 1)) throw new Error('--runs wants a whole number ≥ 1');
+  for (const g of o.only) if (!GROUPS.includes(g)) throw new Error(`unknown group ${g} (one of ${GROUPS.join(', ')})`);
+  return o;
+}
+
+function environment() {
+  const tryRun = (cmd, args) => { try { return execFileSync(cmd, args, { encoding: 'utf8' }).trim(); } catch { return null; } };
+  return {
+    date: new Date().toISOString(),
+    commit: tryRun('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']),
+    dirty: !!tryRun('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src', 'wasm', 'shell', 'devserver', 'bench']),
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memoryGiB: round(os.totalmem() / 2 ** 30, 1),
+    loadAverage: os.loadavg().map((x) => round(x, 2)),
+    node: process.version,
+    chromium: tryRun(CHROMIUM, ['--version']),
+    chromiumArgs: CHROMIUM_ARGS,
+  };
+}
+
+// --- figures -----------------------------------------------------------------------------------------
+
+async function pagesAndBurst(P, groups, raw) {
+  const site = stageSite(path.join(ROOT, 'dist'), path.join(ROOT, 'bench/baseline'));
+  const server = await startDevserver({ staticDir: site, extra: ['--reply-delay-ms', '0'] });
+  const urls = { ours: server.http + '/', baseline: server.http + '/baseline/' };
+  try {
+    if (groups.includes('pages')) {
+      raw.pages = { ours: [], baseline: [] };
+      for (let r = 0; r < P.runs; r++) {
+        for (const which of r % 2 ? ['baseline', 'ours'] : ['ours', 'baseline']) {
+          log(`pages: run ${r + 1}/${P.runs}: ${which} (cold load, ${P.idleSeconds} s idle, ${P.replies} replies)`);
+          const s = await loadSession(urls[which], P);
+          const lat = s.latencies;
+          raw.pages[which].push({
+            loadMs: s.loadMs, transferBytes: s.transfer.bytes, transferRawBytes: s.transfer.raw, files: s.transfer.files,
+            idle: s.idle, problems: s.problems,
+            reply: {
+              p50Ms: percentile(lat.map((x) => x.visibleMs), 50), p99Ms: percentile(lat.map((x) => x.visibleMs), 99),
+              eventP50Ms: percentile(lat.map((x) => x.eventMs), 50), eventP99Ms: percentile(lat.map((x) => x.eventMs), 99),
+              maxMs: Math.max(...lat.map((x) => x.visibleMs)), samples: lat.map((x) => round(x.visibleMs, 2)),
+            },
+          });
+        }
+      }
+    }
+    if (groups.includes('burst')) {
+      raw.burst = { ours: [], baseline: [] };
+      for (let r = 0; r < P.runs; r++) {
+        for (const which of r % 2 ? ['baseline', 'ours'] : ['ours', 'baseline']) {
+          log(`burst: run ${r + 1}/${P.runs}: ${which} (${P.burst} pushed, ${P.history} in history, ${P.wheelSteps} wheel steps)`);
+          const s = await burstSession(urls[which], server, P);
+          raw.burst[which].push({
+            ...s.burst,
+            history: {
+              messages: s.history.messages, frames: s.history.frames, scrolledPx: s.history.scrolledPx,
+              workMedianMs: median(s.history.work), workP95Ms: percentile(s.history.work, 95),
+              workMaxMs: Math.max(...s.history.work),
+              intervalMedianMs: median(s.history.intervals), intervalP95Ms: percentile(s.history.intervals, 95),
+            },
+            problems: s.problems,
+          });
+        }
+      }
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
+async function engineFigures(P, tools, wasmJs, raw) {
+  const framesFile = path.join(ROOT, 'artifacts/bench/frames.txt');
+  const server = await startDevserver({ extra: ['--reply-delay-ms', '0'] });
+  let frames;
+  try {
+    log('engine: recording frames from the dev server');
+    frames = await recordFrames(server, framesFile, P === QUICK ? { chats: 20, heartbeats: 20, burst: 200 } : {});
+  } finally {
+    await server.stop();
+  }
+  raw.engine = { framesFile: path.relative(ROOT, framesFile), frames, runs: [] };
+  for (let r = 0; r < P.runs; r++) {
+    log(`engine: throughput run ${r + 1}/${P.runs} (native, then wasm under Node)`);
+    raw.engine.runs.push(await engineThroughput({ nativeBin: tools.engineBench, wasmJs }, framesFile, P.engineMinMs));
+  }
+  log('engine: frames per idle hour (virtual time)');
+  raw.engine.idleHour = await idleHour(tools.engineBench);
+}
+
+async function serverFigures(P, tools, raw) {
+  raw.server = { devserver: [], node: [] };
+  for (let r = 0; r < P.serverRuns; r++) {
+    for (const kind of r % 2 ? ['node', 'devserver'] : ['devserver', 'node']) {
+      log(`server: run ${r + 1}/${P.serverRuns}: ${kind}, ${P.conns} connections, heartbeats up to ${P.rates.at(-1)}/s`);
+      raw.server[kind].push(await loadServer(kind, { loadgenBin: tools.loadgen, conns: P.conns, procs: P.loadProcs,
+        rates: P.rates, warmMs: P.warmMs, stepMs: P.stepMs, drainMs: P.drainMs }));
+    }
+  }
+}
+
+// --- the table ---------------------------------------------------------------------------------------
+
+const fmtNum = (x, d = 1) => {
+  if (x === Infinity) return '∞';
+  if (!Number.isFinite(x)) return '—';
+  return x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+};
+function cell(s, d = 1) {
+  if (s === null || s === undefined) return '—';
+  if (typeof s === 'string') return s;
+  if (typeof s === 'number') return fmtNum(s, d);
+  if (s.runs.length > 1 && s.min !== s.max) return `${fmtNum(s.median, d)} (${fmtNum(s.min, d)}–${fmtNum(s.max, d)})`;
+  return fmtNum(s.median, d);
+}
+const med = (s) => (s && typeof s === 'object' ? s.median : s);
+
+function buildRows(P, raw) {
+  const rows = [];
+  const row = (figure, ours, baseline, budget, pass, d = 1, ratio = undefined) => {
+    const r = ratio !== undefined ? ratio : (Number.isFinite(med(ours)) && Number.isFinite(med(baseline)) && med(baseline) !== 0
+      ? med(ours) / med(baseline) : NaN);
+    rows.push({ figure, ours, baseline, ratio: r, budget, pass, digits: d });
+  };
+  const col = (list, f) => summary(list.map(f));
+  if (raw.pages) {
+    const o = raw.pages.ours, b = raw.pages.baseline;
+    const tOurs = col(o, (x) => x.transferBytes / 1000), tBase = col(b, (x) => x.transferBytes / 1000);
+    row('transfer size, gzip -9 (KB)', tOurs, tBase, '≤ 250 KB', med(tOurs) <= 250);
+    const lO = col(o, (x) => x.loadMs), lB = col(b, (x) => x.loadMs);
+    row('cold load → connected (ms)', lO, lB, '≤ baseline + 400 ms', med(lO) <= med(lB) + 400, 0);
+    const p50O = col(o, (x) => x.reply.p50Ms), p50B = col(b, (x) => x.reply.p50Ms);
+    row(`send → reply visible, p50 (ms, ${P.replies} msgs)`, p50O, p50B, '≤ 1.2 × baseline + 2 ms', med(p50O) <= 1.2 * med(p50B) + 2);
+    const p99O = col(o, (x) => x.reply.p99Ms), p99B = col(b, (x) => x.reply.p99Ms);
+    row('send → reply visible, p99 (ms)', p99O, p99B, '≤ 20 ms', med(p99O) <= 20);
+    const eO = col(o, (x) => x.reply.eventP50Ms), eB = col(b, (x) => x.reply.eventP50Ms);
+    row('  of which send → message event, p50 (ms)', eO, eB, 'info', null);
+    const cO = col(o, (x) => x.idle.treeCpuPct), cB = col(b, (x) => x.idle.treeCpuPct);
+    row(`idle ${P.idleSeconds} s: browser tree CPU (% of a core)`, cO, cB, '≤ 2 × baseline + 0.5', med(cO) <= 2 * med(cB) + 0.5, 2);
+    const mO = col(o, (x) => x.idle.mainThreadPct), mB = col(b, (x) => x.idle.mainThreadPct);
+    row(`idle ${P.idleSeconds} s: main thread busy (%)`, mO, mB, '≤ 0.5 %', med(mO) <= 0.5, 3);
+  }
+  if (raw.burst) {
+    const o = raw.burst.ours, b = raw.burst.baseline;
+    const allO = o.every((x) => x.rendered === x.count), allB = b.every((x) => x.rendered === x.count);
+    row(`burst ${P.burst}: rendered`, `${Math.min(...o.map((x) => x.rendered))}/${P.burst}`,
+      `${Math.min(...b.map((x) => x.rendered))}/${P.burst}`, 'all', allO, 0, NaN);
+    const dO = col(o, (x) => x.ms), dB = col(b, (x) => x.ms);
+    row(`burst ${P.burst}: all rendered after (ms)`, dO, dB, 'info', null, 0);
+    const wO = col(o, (x) => x.worstFrameMs), wB = col(b, (x) => x.worstFrameMs);
+    row(`burst ${P.burst}: worst frame (ms)`, wO, wB, '≤ 50 ms', med(wO) <= 50);
+    const hO = col(o, (x) => (x.wasmHeapBytes ?? NaN) / 2 ** 20);
+    const jO = col(o, (x) => x.jsHeapBytes / 2 ** 20), jB = col(b, (x) => x.jsHeapBytes / 2 ** 20);
+    row(`burst ${P.burst}: wasm heap (MiB)`, hO, 'no wasm', '≤ 64 MB', med(hO) <= 64, 1, NaN);
+    row(`burst ${P.burst}: JS heap used (MiB)`, jO, jB, 'info', null);
+    const fO = col(o, (x) => x.history.workMedianMs), fB = col(b, (x) => x.history.workMedianMs);
+    row(`long history ${P.history}: frame work while wheel-scrolling, median (ms)`, fO, fB, '≤ 16 ms', med(fO) <= 16, 2);
+    const f95O = col(o, (x) => x.history.workP95Ms), f95B = col(b, (x) => x.history.workP95Ms);
+    row(`long history ${P.history}: frame work, p95 (ms)`, f95O, f95B, 'info', null, 2);
+    const iO = col(o, (x) => x.history.intervalMedianMs), iB = col(b, (x) => x.history.intervalMedianMs);
+    row(`long history ${P.history}: frame interval, median (ms)`, iO, iB, 'info', null, 1);
+  }
+  if (raw.engine) {
+    const n = col(raw.engine.runs, (x) => x.native.msgs_per_s);
+    const w = col(raw.engine.runs, (x) => (x.wasm ? x.wasm.msgs_per_s : NaN));
+    row('engine parse + dispatch, native (msgs/s)', n, 'n/a', '≥ 200,000/s', med(n) >= 200000, 0, NaN);
+    row('engine parse + dispatch, wasm in Node (msgs/s)', w, 'n/a', 'report', null, 0, NaN);
+    const pn = col(raw.engine.runs, (x) => x.native.parse_msgs_per_s);
+    const pw = col(raw.engine.runs, (x) => (x.wasm ? x.wasm.parse_msgs_per_s : NaN));
+    row('  of which parse alone, native / wasm (msgs/s)', `${cell(pn, 0)} / ${cell(pw, 0)}`, 'n/a', 'info', null, 0, NaN);
+    const ih = raw.engine.idleHour;
+    row('frames sent per idle hour (virtual time)', ih.frames_sent, '1,800 (polling every 2 s)', '≤ 130', ih.frames_sent <= 130, 0,
+      ih.frames_sent / 1800);
+  }
+  if (raw.server) {
+    const d = raw.server.devserver, n = raw.server.node;
+    const hD = col(d, (x) => Math.min(x.held, x.heldAtEnd)), hN = col(n, (x) => Math.min(x.held, x.heldAtEnd));
+    row(`dev server: connections held (of ${P.conns.toLocaleString('en-US')})`, hD, hN, `all ${P.conns.toLocaleString('en-US')}`,
+      med(hD) === P.conns, 0);
+    const sD = col(d, (x) => x.maxSustainedPerS), sN = col(n, (x) => x.maxSustainedPerS);
+    row('dev server: max sustained heartbeats/s, p99 ≤ 100 ms', sD, sN, '≥ Node ws server', med(sD) >= med(sN), 0);
+    const rD = col(d, (x) => x.rssPeakBytes / 2 ** 20), rN = col(n, (x) => x.rssPeakBytes / 2 ** 20);
+    row('dev server: peak RSS under that load (MiB)', rD, rN, '≤ 0.5 × Node ws server', med(rD) <= 0.5 * med(rN));
+    const r0D = col(d, (x) => x.rssHeldBytes / 2 ** 20), r0N = col(n, (x) => x.rssHeldBytes / 2 ** 20);
+    row(`dev server: RSS holding ${P.conns.toLocaleString('en-US')} idle connections (MiB)`, r0D, r0N, 'info', null);
+  }
+  if (raw.build) {
+    row('build: clean wasm release (configure + app), s', raw.build.configureSeconds + raw.build.cleanSeconds, 'n/a', 'report', null, 1, NaN);
+    row(`build: warm rebuild after touching ${raw.build.touched}, s`, raw.build.warmSeconds, 'n/a', 'report', null, 1, NaN);
+  }
+  return rows;
+}
+
+function markdown(rows) {
+  const lines = ['| figure | ours | baseline | ratio | budget | result |', '|---|---|---|---|---|---|'];
+  for (const r of rows) {
+    const result = r.pass === null || r.pass === undefined ? '' : r.pass ? 'pass' : '**FAIL**';
+    lines.push(`| ${r.figure} | ${cell(r.ours, r.digits)} | ${cell(r.baseline, r.digits)} | ${Number.isFinite(r.ratio) ? fmtNum(r.ratio, 2) : ''} | ${r.budget} | ${result} |`);
+  }
+  return lines.join('\n');
+}
+
+// --- main ----------------------------------------------------------------------------------------------
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const P = { ...(opts.quick ? QUICK : FULL) };
+  if (opts.runs) { P.runs = opts.runs; P.serverRuns = Math.min(opts.runs, P.serverRuns === 1 ? opts.runs : P.serverRuns); }
+  const groups = opts.only.filter((g) => g !== 'build' || P.build);
+  const started = Date.now();
+  const env = environment();
+  if (!fs.existsSync(DEVSERVER)) throw new Error(`${DEVSERVER} is missing (scripts/build --native)`);
+  if (!fs.existsSync(path.join(ROOT, 'dist/index.html'))) throw new Error('dist/ is missing (scripts/build --wasm)');
+
+  const raw = {};
+  if (groups.includes('build')) raw.build = await buildFigure();
+  const needTools = groups.includes('engine') || groups.includes('server');
+  const tools = needTools ? await buildBenchTools() : null;
+  const wasmJs = groups.includes('engine') ? await buildWasmEngineBench() : null;
+  if (groups.includes('pages') || groups.includes('burst')) await pagesAndBurst(P, groups, raw);
+  if (groups.includes('engine')) await engineFigures(P, tools, wasmJs, raw);
+  if (groups.includes('server')) await serverFigures(P, tools, raw);
+
+  const rows = buildRows(P, raw);
+  const table = markdown(rows);
+  env.loadAverageAfter = os.loadavg().map((x) => round(x, 2));
+  const seconds = Math.round((Date.now() - started) / 1000);
+  const command = ['scripts/bench', ...process.argv.slice(2)].join(' ');
+  const failed = rows.filter((r) => r.pass === false).map((r) => r.figure);
+  fs.mkdirSync(path.dirname(opts.out), { recursive: true });
+  fs.writeFileSync(opts.out, JSON.stringify({ command, seconds, environment: env, parameters: P, groups, failed,
+    rows: rows.map(({ digits, ...r }) => r), raw }, null, 1) + '\n');
+  process.stdout.write(`${table}\n\n`);
+  process.stdout.write(`${command}: ${seconds} s on ${env.cpus} CPUs (load average ${env.loadAverage.join(', ')} before, ` +
+    `${env.loadAverageAfter.join(', ')} after); ${rows.filter((r) => r.pass === true).length} budgets hold, ` +
+    `${failed.length} fail; JSON: ${path.relative(process.cwd(), opts.out)}\n`);
+  const problems = [...(raw.pages?.ours || []), ...(raw.pages?.baseline || []), ...(raw.burst?.ours || []), ...(raw.burst?.baseline || [])]
+    .flatMap((x) => x.problems || []);
+  if (problems.length) process.stderr.write(`page errors seen during the run:\n  ${[...new Set(problems)].join('\n  ')}\n`);
+  return opts.strict && failed.length ? 3 : 0;
+}
+
+main().then(
+  async (code) => { await cleanupAll(); process.exit(code); },
+  async (e) => { process.stderr.write(`bench: ${e.stack || e}\n`); await cleanupAll(); process.exit(1); },
+);
