@@ -364,6 +364,7 @@ function Assert-BuildComplete($Files) {
             $key = if ($ref.StartsWith('/')) { $ref.TrimStart('/') }
                    elseif ($dir) { "$dir/$ref" } else { $ref }
             $key = $key -replace '^(\./)+', ''
+            if ($key -eq '' -or $key.EndsWith('/')) { $key += 'index.html' }     # href="./" is the page itself
             if (-not $keys.Contains($key)) { $missing.Add("$($page.Key) references $ref, which is not deployable from the build") }
         }
     }
@@ -605,6 +606,7 @@ function Write-Summary($Lines) {
 
 function Invoke-ProdGate([string]$What) {
     if (-not $script:NeedsConfirmation -or $WhatIfPreference) { return }
+    Write-Progress -Id 1 -Activity "deploy-frontend $Environment" -Completed    # or the bar covers the question
     if (-not $PSCmdlet.ShouldProcess("$($script:Site.bucket) / $($script:Site.distributionId) ($Environment)", $What)) {
         Stop-Deploy "not confirmed: nothing was changed"
     }
@@ -804,7 +806,7 @@ try {
 } catch {
     $exitCode = 1
     $message = $_.Exception.Message
-    if ($_.Exception -isnot [System.InvalidOperationException]) { $message += " (at $($_.InvocationInfo.PositionMessage))" }
+    if ($_.Exception -isnot [System.InvalidOperationException]) { $message += " (at $(($_.ScriptStackTrace -split "`n")[0]))" }   # a bug, not a deploy failure
     Write-Progress -Id 1 -Activity "deploy-frontend $Environment" -Completed
     Write-Host "deploy-frontend: FAILED: $message" -ForegroundColor Red
     if ($run.Touched.Count -and -not $WhatIfPreference) { Restore-LiveSite $run }
@@ -827,7 +829,7 @@ if ($Rollback) { $lines['Rolled back'] = "$($run.Previous) -> $($run.RolledBackT
 $lines['Files'] = $run.Counts
 $lines['Cache'] = if ($run.Invalidation) { "invalidated $($run.InvalidationPaths -join ' ') ($($run.Invalidation.Id), $($run.Invalidation.Status))" } else { 'not invalidated' }
 if (-not $Rollback) { $lines['Pruned'] = "$($run.Pruned) unreferenced hashed objects" }
-$lines['AWS CLI'] = $run.AwsVersion
+$lines['AWS CLI'] = "$($run.AwsVersion) ($script:AwsCallCount calls)"
 $lines['URL'] = $script:Site.publicUrl
 if ($WhatIfPreference) { $lines['WhatIf'] = 'nothing was changed' }
 Write-Summary $lines

@@ -193,6 +193,23 @@ Describe 'environments and the prod guard, as separate pwsh processes' {
         (Get-Creates)[-1].distributionId | Should -Be 'E1234567890PROD'
     }
 
+    It 'asks once at a terminal before changing prod: "n" changes nothing' {
+        $before = Get-StoreSnapshot $S3
+        $r = Invoke-DeployProcess (@('-Environment', 'prod', '-BuildDir', $V2.Path) + $CommonArgs) -TerminalAnswer 'n'
+        $r.ExitCode | Should -Be 1 -Because $r.Output
+        $r.Output | Should -Match 'Performing the operation "Deploy \d{8}T\d{6}Z-[0-9a-f]{7} \(\d+ files\)" on target\s+"buildingos-frontend-prod / E1234567890PROD \(prod\)"'
+        $r.Output | Should -Match 'not confirmed: nothing was changed'
+        ((Get-StoreSnapshot $S3) | ConvertTo-Json) | Should -BeExactly ($before | ConvertTo-Json)
+    }
+
+    It 'asks once at a terminal before changing prod: "y" deploys with no further question' {
+        $r = Invoke-DeployProcess (@('-Environment', 'prod', '-BuildDir', $Mini.Path) + $CommonArgs) -TerminalAnswer 'y'
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        ([regex]::Matches($r.Output, 'default is')).Count | Should -Be 1
+        $r.Output | Should -Match 'Deployment Summary'
+        (Get-StoredText $S3 'buildingos-frontend-prod' 'deploys/latest.json' | ConvertFrom-Json).previousDeployId | Should -Not -BeNullOrEmpty
+    }
+
     It 'refuses prod in a non-interactive process without -Confirm:$false, at once and with the way out' {
         $faulty = New-FaultyAws (Join-Path $Work 'count-prod')
         $before = Get-StoreSnapshot $S3

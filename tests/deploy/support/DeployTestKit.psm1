@@ -166,9 +166,18 @@ function Invoke-DeployInProcess([hashtable]$Parameters) {
 }
 
 # As a separate `pwsh -NoProfile -NonInteractive -File` process: the contract as outsiders call it.
-function Invoke-DeployProcess([string[]]$Arguments, [string]$WorkingDirectory = $script:RepoRoot, [hashtable]$Environment = @{}) {
-    $psi = [System.Diagnostics.ProcessStartInfo]::new($script:Pwsh)
-    foreach ($a in @('-NoProfile', '-NonInteractive', '-File', $script:DeployScript) + $Arguments) { $psi.ArgumentList.Add($a) }
+# -TerminalAnswer runs it on a pseudo-terminal instead (no -NonInteractive, no CI variables), as an
+# operator would, and types that answer at the confirmation prompt.
+function Invoke-DeployProcess([string[]]$Arguments, [string]$WorkingDirectory = $script:RepoRoot, [hashtable]$Environment = @{}, [string]$TerminalAnswer) {
+    if ($TerminalAnswer) {
+        $psi = [System.Diagnostics.ProcessStartInfo]::new('python3')
+        $command = @((Join-Path $PSScriptRoot 'answer-prompt.py'), $TerminalAnswer, '150', $script:Pwsh, '-NoProfile', '-File', $script:DeployScript)
+        foreach ($name in 'CI', 'GITHUB_ACTIONS', 'TF_BUILD', 'BUILDKITE', 'JENKINS_URL') { $null = $psi.Environment.Remove($name) }
+    } else {
+        $psi = [System.Diagnostics.ProcessStartInfo]::new($script:Pwsh)
+        $command = @('-NoProfile', '-NonInteractive', '-File', $script:DeployScript)
+    }
+    foreach ($a in $command + $Arguments) { $psi.ArgumentList.Add($a) }
     $psi.WorkingDirectory = $WorkingDirectory
     $psi.RedirectStandardOutput = $true
     $psi.RedirectStandardError = $true
