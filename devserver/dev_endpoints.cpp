@@ -154,10 +154,10 @@ HttpResponse Server::handle_dev(const HttpRequest& req, std::string_view path, s
                                                        {"message", prefix + std::to_string(i)},
                                                        {"timestamp", ts},
                                                        {"session_id", conn->setup().session_id}});
-        if (conn->send_data(std::make_shared<const std::string>(ws::encode_message(ws::Opcode::kText, json))) ==
-            SendResult::kSent) {
-          ++sent;
-        }
+        const SendResult result =
+            conn->send_data(std::make_shared<const std::string>(ws::encode_message(ws::Opcode::kText, json)));
+        if (result != SendResult::kSent) break;  // buffer full or gone: the rest would be dropped too
+        ++sent;
       }
     }
     log("burst user=" + sanitize_for_log(*user_id) + " count=" + std::to_string(*count) +
