@@ -19,6 +19,9 @@ $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 $pwsh = @(Get-Command pwsh -CommandType Application -ErrorAction SilentlyContinue)[0].Source ?? (Join-Path $PSHOME 'pwsh')
 $logDir = Join-Path $root 'artifacts/test/deploy'
 $null = New-Item -ItemType Directory -Force -Path $logDir
+# Results go to a directory of this run's own: two runs at once (two sessions) must not read each other's.
+$resultDir = Join-Path ([System.IO.Path]::GetTempPath()) ('bos-deploy-run-' + [guid]::NewGuid().ToString('n').Substring(0, 12))
+$null = New-Item -ItemType Directory -Path $resultDir
 $clock = [System.Diagnostics.Stopwatch]::StartNew()
 
 $files = @(Get-ChildItem -LiteralPath $PSScriptRoot -Filter '*.Tests.ps1' | Sort-Object Name)
@@ -36,7 +39,7 @@ $finished = [System.Collections.Generic.List[object]]::new()
 
 function Start-TestFile($f) {
     $name = $f.BaseName -replace '\.Tests$', ''
-    $result = Join-Path $logDir "$name.result.json"
+    $result = Join-Path $resultDir "$name.result.json"
     $log = Join-Path $logDir "$name.log"
     Remove-Item -LiteralPath $result -ErrorAction SilentlyContinue
     $psi = [System.Diagnostics.ProcessStartInfo]::new($pwsh)
@@ -78,11 +81,14 @@ try {
     # Whatever happens here (Ctrl+C, a crash), no test process outlives the run.
     foreach ($r in $running) { if (-not $r.Process.HasExited) { $r.Process.Kill($true) } }
 }
+$results = @{}
+foreach ($r in $finished) { if (Test-Path -LiteralPath $r.Result) { $results[$r.Name] = Get-Content -Raw -LiteralPath $r.Result | ConvertFrom-Json } }
+Remove-Item -LiteralPath $resultDir -Recurse -Force -ErrorAction SilentlyContinue
 
 $n = 0; $pass = 0; $fail = 0; $skip = 0
 foreach ($r in $finished | Sort-Object Name) {
     Write-Output "# $($r.Name).Tests.ps1 (log: $([System.IO.Path]::GetRelativePath($root, $r.Log)))"
-    $data = if (Test-Path -LiteralPath $r.Result) { Get-Content -Raw -LiteralPath $r.Result | ConvertFrom-Json } else { $null }
+    $data = $results[$r.Name]
     if (-not $data -or $r.TimedOut) {
         $n++; $fail++
         $why = if ($r.TimedOut) { "timed out after $FileTimeoutSec s" } else { "exited $($r.Process.ExitCode) without results" }
