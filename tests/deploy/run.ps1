@@ -19,8 +19,13 @@ $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 $pwsh = @(Get-Command pwsh -CommandType Application -ErrorAction SilentlyContinue)[0].Source ?? (Join-Path $PSHOME 'pwsh')
 $logDir = Join-Path $root 'artifacts/test/deploy'
 $null = New-Item -ItemType Directory -Force -Path $logDir
-# Results go to a directory of this run's own: two runs at once (two sessions) must not read each other's.
-$resultDir = Join-Path ([System.IO.Path]::GetTempPath()) ('bos-deploy-run-' + [guid]::NewGuid().ToString('n').Substring(0, 12))
+# Everything of this run (results, and as each file's TMPDIR: fixtures, s3rver data, the deploy script's
+# temp files) goes under one directory of its own, removed at the end even if a file had to be killed.
+# Two runs at once (two sessions) never share it. Leftovers of runs that were killed are swept.
+$tmpBase = [System.IO.Path]::GetTempPath()
+Get-ChildItem -LiteralPath $tmpBase -Directory -Filter 'bos-deploy-run-*' -ErrorAction SilentlyContinue |
+    Where-Object { $_.LastWriteTime -lt (Get-Date).AddHours(-6) } | Remove-Item -Recurse -Force -ErrorAction SilentlyContinue
+$resultDir = Join-Path $tmpBase ('bos-deploy-run-' + [guid]::NewGuid().ToString('n').Substring(0, 12))
 $null = New-Item -ItemType Directory -Path $resultDir
 $clock = [System.Diagnostics.Stopwatch]::StartNew()
 
@@ -52,6 +57,7 @@ function Start-TestFile($f) {
     $psi.RedirectStandardInput = $true
     $psi.UseShellExecute = $false
     $psi.WorkingDirectory = $root
+    $psi.Environment['TMPDIR'] = (New-Item -ItemType Directory -Force -Path (Join-Path $resultDir "$name.tmp")).FullName
     $p = [System.Diagnostics.Process]::Start($psi)
     $p.StandardInput.Close()
     [pscustomobject]@{
