@@ -90,4 +90,8 @@ EMSCRIPTEN_KEEPALIVE void bos_set_env(int tz_offset_min, float top, float right,
 
 EMSCRIPTEN_KEEPALIVE void bos_wake() { bos::web::wake(); }
 
+EMSCRIPTEN_KEEPALIVE void bos_boot(const char* tab_id, const char* entries_json) { bos::web::boot_app(tab_id, entries_json); }
+
+EMSCRIPTEN_KEEPALIVE void bos_adopt(const char* entries_json) { bos::web::adopt(entries_json); }
+
 }  // extern "C"

@@ -15,6 +15,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <nlohmann/json.hpp>
+
 #include "build_id.h"
 #include "imgui.h"
 #include "imgui_impl_opengl3.h"
@@ -67,6 +69,7 @@ EM_JS(void*, bos_js_font, (int index, int* size), {
   return p;
 });
 
+EM_JS(void, bos_js_begin_boot, (), { if (Module.bosBeginBoot) Module.bosBeginBoot(); });
 EM_JS(void, bos_js_ready, (const char* version), { if (Module.bosShellReady) Module.bosShellReady(UTF8ToString(version)); });
 EM_JS(void, bos_js_first_frame, (), { if (window.BOSBoot) window.BOSBoot.done(); });
 EM_JS(void, bos_js_webgl_failed, (), { if (window.BOSBoot) window.BOSBoot.webglFailed(); });
@@ -410,6 +413,60 @@ bool create_gl() {
 
 }  // namespace
 
+std::vector<app::App::StoredEntry> parse_entries(const char* json_text) {
+  std::vector<app::App::StoredEntry> out;
+  if (!json_text) return out;
+  const auto j = nlohmann::json::parse(json_text, nullptr, false);
+  if (!j.is_array()) return out;
+  for (const auto& e : j) {
+    if (!e.is_object()) continue;
+    const auto k = e.find("key"), v = e.find("value"), l = e.find("live");
+    if (k == e.end() || !k->is_string() || v == e.end() || !v->is_string()) continue;
+    out.push_back({k->get<std::string>(), v->get<std::string>(), l != e.end() && l->is_boolean() && l->get<bool>()});
+  }
+  return out;
+}
+
+void boot_app(const char* tab_id, const char* entries_json) {
+  State& s = state();
+  if (s.app) return;
+  static app::App app(s.port, BOS_BUILD_ID);
+  s.app = &app;
+  app::PageInfo page;
+  page.hostname = page_string(0);
+  page.search = page_string(1);
+  page.hash = page_string(2);
+  page.config_json = page_string(3);
+  page.language = page_string(4);
+  const uint64_t seed = (static_cast<uint64_t>(bos_js_random32()) << 32) | bos_js_random32();
+  app.boot(page, stored(app::storage_key_identity()), parse_entries(entries_json), tab_id ? tab_id : "", seed, now_ms());
+
+  emscripten_set_mousemove_callback(EMSCRIPTEN_EVENT_TARGET_WINDOW, nullptr, EM_FALSE, on_mouse_move);
+  emscripten_set_mousedown_callback("#canvas", nullptr, EM_FALSE, on_mouse_button);
+  emscripten_set_mouseup_callback(EMSCRIPTEN_EVENT_TARGET_WINDOW, nullptr, EM_FALSE, on_mouse_button);
+  emscripten_set_mouseleave_callback("#canvas", nullptr, EM_FALSE, on_mouse_leave);
+  emscripten_set_touchstart_callback("#canvas", nullptr, EM_FALSE, on_touch);
+  emscripten_set_touchmove_callback("#canvas", nullptr, EM_FALSE, on_touch);
+  emscripten_set_touchend_callback("#canvas", nullptr, EM_FALSE, on_touch);
+  emscripten_set_touchcancel_callback("#canvas", nullptr, EM_FALSE, on_touch);
+  emscripten_set_wheel_callback("#canvas", nullptr, EM_FALSE, on_wheel);
+  emscripten_set_resize_callback(EMSCRIPTEN_EVENT_TARGET_WINDOW, nullptr, EM_FALSE, on_resize);
+  emscripten_set_visibilitychange_callback(nullptr, EM_FALSE, on_visibility);
+  // Timers are throttled in background tabs; this 1 s interval keeps deadlines honest there.
+  emscripten_set_interval(on_interval, 1000, nullptr);
+
+  bos_js_ready(BOS_BUILD_ID);
+  after_event();
+  emscripten_set_main_loop(frame, 0, 0);
+}
+
+void adopt(const char* entries_json) {
+  State& s = state();
+  if (!s.app) return;
+  s.app->adopt(parse_entries(entries_json), now_ms());
+  after_event();
+}
+
 std::string page_string(int which) {
   char* p = bos_js_page_string(which);
   std::string out = p ? p : "";
@@ -445,33 +502,8 @@ int main() {
   ImGui_ImplOpenGL3_Init("#version 300 es");
   s.large_text = bos_js_load_large_text() != 0;
 
-  static bos::app::App app(s.port, BOS_BUILD_ID);
-  s.app = &app;
-  bos::app::PageInfo page;
-  page.hostname = page_string(0);
-  page.search = page_string(1);
-  page.hash = page_string(2);
-  page.config_json = page_string(3);
-  page.language = page_string(4);
-  const uint64_t seed = (static_cast<uint64_t>(bos_js_random32()) << 32) | bos_js_random32();
-  app.boot(page, [](const std::string& key) { return stored(key); }, seed, now_ms());
-
-  emscripten_set_mousemove_callback(EMSCRIPTEN_EVENT_TARGET_WINDOW, nullptr, EM_FALSE, on_mouse_move);
-  emscripten_set_mousedown_callback("#canvas", nullptr, EM_FALSE, on_mouse_button);
-  emscripten_set_mouseup_callback(EMSCRIPTEN_EVENT_TARGET_WINDOW, nullptr, EM_FALSE, on_mouse_button);
-  emscripten_set_mouseleave_callback("#canvas", nullptr, EM_FALSE, on_mouse_leave);
-  emscripten_set_touchstart_callback("#canvas", nullptr, EM_FALSE, on_touch);
-  emscripten_set_touchmove_callback("#canvas", nullptr, EM_FALSE, on_touch);
-  emscripten_set_touchend_callback("#canvas", nullptr, EM_FALSE, on_touch);
-  emscripten_set_touchcancel_callback("#canvas", nullptr, EM_FALSE, on_touch);
-  emscripten_set_wheel_callback("#canvas", nullptr, EM_FALSE, on_wheel);
-  emscripten_set_resize_callback(EMSCRIPTEN_EVENT_TARGET_WINDOW, nullptr, EM_FALSE, on_resize);
-  emscripten_set_visibilitychange_callback(nullptr, EM_FALSE, on_visibility);
-  // Timers are throttled in background tabs; this 1 s interval keeps deadlines honest there.
-  emscripten_set_interval(on_interval, 1000, nullptr);
-
-  bos_js_ready(BOS_BUILD_ID);
-  after_event();
-  emscripten_set_main_loop(frame, 0, 0);
+  s.large_text = bos_js_load_large_text() != 0;
+  // The app boots from pre.js once it knows which other tabs are open (Web Locks), see boot_app().
+  bos_js_begin_boot();
   return 0;
 }

@@ -195,6 +195,80 @@
     } catch (e) {}
   };
 
+  // --- tabs: each tab writes only its own storage keys; what closed tabs left is taken over ----------
+  // Every tab holds the Web Lock "bos-tab-<id>" while it lives (released by the browser when it closes or
+  // crashes), so "is that tab still open?" has an exact answer. Taking over happens under the exclusive
+  // lock "bos-storage", so two tabs never adopt the same messages.
+  var TAB_ID = (function () {
+    var a = new Uint32Array(2);
+    try { crypto.getRandomValues(a); } catch (e) { a[0] = Math.random() * 4294967296; a[1] = Date.now(); }
+    return (a[0].toString(36) + a[1].toString(36)).slice(0, 16);
+  })();
+  var locks = navigator.locks && navigator.locks.request ? navigator.locks : null;
+
+  function storedEntries(held) {
+    var out = [];
+    try {
+      for (var i = 0; i < localStorage.length; i++) {
+        var key = localStorage.key(i);
+        if (!/^bos\.v1\.(outbox|history)\//.test(key)) continue;
+        var m = /\/([a-z0-9]{1,32})$/.exec(key);
+        var tab = m ? m[1] : '';
+        // Without Web Locks nothing can be known about other tabs: treat them as open (never adopt twice).
+        var live = !held || tab === TAB_ID || held.has('bos-tab-' + tab);
+        out.push({ key: key, value: localStorage.getItem(key) || '', live: live });
+      }
+    } catch (e) {}
+    return out;
+  }
+  function withStorageLock(fn) {
+    if (!locks) return Promise.resolve(fn(null));
+    return locks.request('bos-storage', function () {
+      return locks.query().then(function (state) {
+        var held = new Set((state.held || []).map(function (l) { return l.name; }));
+        return fn(held);
+      });
+    });
+  }
+  function callWithTwoStrings(fn, a, b) {
+    var na = lengthBytesUTF8(a) + 1, nb = lengthBytesUTF8(b) + 1;
+    var pa = _malloc(na), pb = _malloc(nb);
+    stringToUTF8(a, pa, na);
+    stringToUTF8(b, pb, nb);
+    try { fn(pa, pb); } finally { _free(pa); _free(pb); }
+  }
+  function adoptClosedTabs() {
+    if (!locks || !Module._bos_adopt) return;
+    withStorageLock(function (held) {
+      var orphans = storedEntries(held).filter(function (e) { return !e.live; });
+      if (orphans.length) withCString(function (p) { Module._bos_adopt(p); return 0; }, JSON.stringify(orphans));
+    }).catch(function () {});
+  }
+
+  Module.bosBeginBoot = function () {
+    function boot(held) {
+      callWithTwoStrings(Module._bos_boot, TAB_ID, JSON.stringify(storedEntries(held)));
+    }
+    if (!locks) {
+      boot(null);
+      return;
+    }
+    var granted;
+    var mine = new Promise(function (resolve) { granted = resolve; });
+    locks.request('bos-tab-' + TAB_ID, function () {
+      granted();
+      return new Promise(function () {});  // held for the life of the page
+    }).catch(function () {});
+    mine.then(function () { return withStorageLock(boot); }).catch(function (e) {
+      console.warn('[buildingos] Web Locks failed, starting without taking over other tabs:', e);
+      boot(null);
+    });
+    setInterval(adoptClosedTabs, 30000);
+    document.addEventListener('visibilitychange', function () {
+      if (document.visibilityState === 'visible') adoptClosedTabs();
+    });
+  };
+
   // --- ready: the automation API ---------------------------------------------------------------------
   Module.bosShellReady = function (version) {
     var api = {

@@ -67,5 +67,11 @@ int64_t now_ms();
 void wake();                 // something changed: render a few frames (resumes the paused loop)
 void after_event();          // re-arm the deadline timer after any event reached the engine
 void rebuild_fonts();
+std::string page_string(int which);
+std::string stored(const std::string& key);
+// Boots the app (pre.js calls it once it knows which other tabs are open) and later takes over what
+// closed tabs left. `entries_json`: [{"key","value","live"}] of this origin's bos.v1.* storage keys.
+void boot_app(const char* tab_id, const char* entries_json);
+void adopt(const char* entries_json);
 
 }  // namespace bos::web

@@ -1,6 +1,7 @@
 // app.cpp: see app.hpp.
 #include "app/app.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "core/utf8.hpp"
@@ -41,8 +42,53 @@ void App::prepare(const PageInfo& page, const std::string& stored_identity, uint
                                 (identity.from_link ? ", resident from the link" : ""));
 }
 
-void App::restore_stored(StoreKey key, const std::string& blob, int64_t now) {
-  run(engine_->restore(key, blob, now), now);
+void App::boot(const PageInfo& page, const std::string& stored_identity, const std::vector<StoredEntry>& stored,
+               const std::string& tab_id, uint64_t seed, int64_t now) {
+  tab_id_ = is_valid_tab_id(tab_id) ? tab_id : "t0";
+  prepare(page, stored_identity, seed);
+  std::vector<std::string> taken;
+  if (!pending_user_.empty()) taken = take_over(stored, true, now);
+  start(now);
+  // Ours first, then forget what we took over: a crash in between leaves a duplicate, never a loss.
+  run(engine_->persist_now(now), now);
+  for (const auto& key : taken) port_.store_write(key, "");
+}
+
+void App::adopt(const std::vector<StoredEntry>& stored, int64_t now) {
+  if (!engine_ || engine_->user_id().empty()) return;
+  const auto taken = take_over(stored, false, now);
+  if (taken.empty()) return;
+  run(engine_->persist_now(now), now);
+  for (const auto& key : taken) port_.store_write(key, "");
+}
+
+std::vector<std::string> App::take_over(const std::vector<StoredEntry>& stored, bool include_live, int64_t now) {
+  const std::string user = engine_->user_id().empty() ? pending_user_ : engine_->user_id();
+  std::vector<std::string> taken;
+  std::vector<std::string> adopted_tabs;
+  // Outboxes first (closed tabs only): their messages are this tab's to deliver now.
+  for (const auto& e : stored) {
+    StorageKeyParts k;
+    if (e.live || !parse_storage_key(e.key, k) || k.user_id != user || k.key != StoreKey::Outbox) continue;
+    if (k.tab_id == tab_id_) continue;
+    Engine::MergeResult r;
+    run(engine_->merge_stored(StoreKey::Outbox, e.value, {false, false}, now, &r), now);
+    if (r.readable && r.complete) adopted_tabs.push_back(k.tab_id);
+    // Unreadable: nothing to take from it; its messages come back from that tab's history below.
+    if (r.complete || !r.readable) taken.push_back(e.key);
+  }
+  for (const auto& e : stored) {
+    StorageKeyParts k;
+    if (!parse_storage_key(e.key, k) || k.user_id != user || k.key != StoreKey::History) continue;
+    if (k.tab_id == tab_id_ || (e.live && !include_live)) continue;
+    Engine::MergeSource source;
+    source.live_tab = e.live;
+    source.outbox_adopted = std::find(adopted_tabs.begin(), adopted_tabs.end(), k.tab_id) != adopted_tabs.end();
+    Engine::MergeResult r;
+    run(engine_->merge_stored(StoreKey::History, e.value, source, now, &r), now);
+    if (!e.live) taken.push_back(e.key);  // merged, or unreadable (reported): either way done with it
+  }
+  return taken;
 }
 
 void App::start(int64_t now) {
@@ -82,7 +128,7 @@ void App::run(Effects effects, int64_t now) {
       port_.ws_close(c->conn, c->code, c->reason);
     } else if (auto* p = std::get_if<Persist>(&effect)) {
       if (p->key == StoreKey::Identity) port_.store_write(storage_key_identity(), p->data);
-      else if (!engine_->user_id().empty()) port_.store_write(storage_key(p->key, engine_->user_id()), p->data);
+      else if (!engine_->user_id().empty()) port_.store_write(storage_key(p->key, engine_->user_id(), tab_id_), p->data);
     } else if (auto* n = std::get_if<Notify>(&effect)) {
       port_.notify(n->title, n->body);
     } else if (auto* l = std::get_if<Log>(&effect)) {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "app/boot_config.hpp"
 #include "core/engine.hpp"
@@ -20,7 +21,7 @@ class Port {
   // false: the socket cannot send (not open): the engine treats the link as lost.
   virtual bool ws_send(uint32_t conn, const std::string& text) = 0;
   virtual void ws_close(uint32_t conn, int code, const std::string& reason) = 0;
-  virtual void store_write(const std::string& key, const std::string& value) = 0;
+  virtual void store_write(const std::string& key, const std::string& value) = 0;  // "" removes the key
   virtual void notify(const std::string& title, const std::string& body) = 0;
   virtual void set_title(const std::string& title) = 0;
   virtual void announce(const std::string& text) = 0;  // the hidden role="log" live region
@@ -33,17 +34,21 @@ class App {
  public:
   App(Port& port, std::string version);
 
-  // Reads identity and endpoint from the page, restores the resident's outbox and history through
-  // `read(key)`, and starts connecting (unless the endpoint is unusable: then it says why).
-  template <typename Reader>
-  void boot(const PageInfo& page, const Reader& read, uint64_t seed, int64_t now) {
-    prepare(page, read(storage_key_identity()), seed);
-    if (!pending_user_.empty()) {  // a known resident: bring back their outbox and history
-      restore_stored(StoreKey::Outbox, read(storage_key(StoreKey::Outbox, pending_user_)), now);
-      restore_stored(StoreKey::History, read(storage_key(StoreKey::History, pending_user_)), now);
-    }
-    start(now);
-  }
+  // One stored key another tab (or this origin's earlier page loads) left, and whether that tab is
+  // still open (Web Locks: each tab holds "bos-tab-<id>" while it lives).
+  struct StoredEntry {
+    std::string key;
+    std::string value;
+    bool live = false;
+  };
+
+  // Reads identity and endpoint from the page, takes over what closed tabs of this resident left
+  // (outbox: adopted; history: merged) and merges the history of open ones, then starts connecting
+  // (unless the endpoint is unusable: then it says why). `tab_id` names this tab's own storage keys.
+  void boot(const PageInfo& page, const std::string& stored_identity, const std::vector<StoredEntry>& stored,
+            const std::string& tab_id, uint64_t seed, int64_t now);
+  // Later, when a tab closes (or crashes): take over its keys the same way.
+  void adopt(const std::vector<StoredEntry>& stored, int64_t now);
 
   bool booted() const { return engine_ != nullptr; }
   Engine& engine() { return *engine_; }
@@ -84,7 +89,8 @@ class App {
 
  private:
   void prepare(const PageInfo& page, const std::string& stored_identity, uint64_t seed);
-  void restore_stored(StoreKey key, const std::string& blob, int64_t now);
+  // Merges what applies to this resident; returns the keys fully taken over (to delete after writing ours).
+  std::vector<std::string> take_over(const std::vector<StoredEntry>& stored, bool include_live, int64_t now);
   void start(int64_t now);
   void run(Effects effects, int64_t now);
   void emit_status_if_changed(int64_t now);
@@ -96,6 +102,7 @@ class App {
   EndpointChoice endpoint_;
   Lang lang_ = Lang::Pt;
   std::string pending_user_;
+  std::string tab_id_;
   std::string last_status_json_;
   uint64_t ui_revision_ = 0;
   bool running_ = false;  // re-entrancy guard: effects that cause effects are queued

@@ -148,8 +148,37 @@ IdentityChoice choose_identity(const PageInfo& page, std::string_view stored) {
 
 std::string storage_key_identity() { return "bos.v1.identity"; }
 
-std::string storage_key(StoreKey key, std::string_view user_id) {
-  return std::string("bos.v1.") + to_string(key) + "." + std::string(user_id);
+std::string storage_key(StoreKey key, std::string_view user_id, std::string_view tab_id) {
+  return std::string("bos.v1.") + to_string(key) + "/" + std::string(user_id) + "/" + std::string(tab_id);
+}
+
+bool is_valid_tab_id(std::string_view tab) {
+  if (tab.empty() || tab.size() > 32) return false;
+  for (char c : tab) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return false;
+  }
+  return true;
+}
+
+bool parse_storage_key(std::string_view key, StorageKeyParts& out) {
+  constexpr std::string_view kPrefix = "bos.v1.";
+  if (key.substr(0, kPrefix.size()) != kPrefix) return false;
+  key.remove_prefix(kPrefix.size());
+  const auto slash1 = key.find('/');
+  if (slash1 == std::string_view::npos) return false;
+  const auto kind = key.substr(0, slash1);
+  if (kind == "outbox") out.key = StoreKey::Outbox;
+  else if (kind == "history") out.key = StoreKey::History;
+  else return false;
+  const auto rest = key.substr(slash1 + 1);
+  const auto slash2 = rest.find('/');
+  if (slash2 == std::string_view::npos) return false;
+  const auto user = rest.substr(0, slash2);
+  const auto tab = rest.substr(slash2 + 1);
+  if (!is_valid_resident_id(user) || !is_valid_tab_id(tab)) return false;
+  out.user_id.assign(user);
+  out.tab_id.assign(tab);
+  return true;
 }
 
 }  // namespace bos::app

@@ -51,8 +51,19 @@ struct IdentityChoice {
 // `stored` is the persisted identity blob ("" if none).
 IdentityChoice choose_identity(const PageInfo& page, std::string_view stored);
 
-// localStorage keys, versioned and scoped per resident (a shared phone never shows another's chat).
+// localStorage keys, versioned, scoped per resident (a shared phone never shows another's chat) and per
+// tab ("bos.v1.outbox/<resident>/<tab>"): each tab writes only its own keys, so two tabs of the same
+// resident never clobber each other; a tab that is gone leaves keys that the next one adopts.
 std::string storage_key_identity();
-std::string storage_key(StoreKey key, std::string_view user_id);
+std::string storage_key(StoreKey key, std::string_view user_id, std::string_view tab_id);
+struct StorageKeyParts {
+  StoreKey key = StoreKey::Outbox;
+  std::string user_id;
+  std::string tab_id;
+};
+// false for keys that are not ours (other apps on the origin, the identity key, malformed names).
+bool parse_storage_key(std::string_view key, StorageKeyParts& out);
+// A tab id: 1-32 of [a-z0-9].
+bool is_valid_tab_id(std::string_view tab);
 
 }  // namespace bos::app

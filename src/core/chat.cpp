@@ -2,6 +2,8 @@
 #include "core/chat.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <unordered_set>
 #include <nlohmann/json.hpp>
 
 #include "core/limits.hpp"
@@ -32,6 +34,51 @@ const char* to_string(MessageState s) {
   return "?";
 }
 
+namespace {
+uint64_t fnv1a(std::string_view s, uint64_t h = 1469598103934665603ull) {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+uint64_t content_hash(Role role, int64_t timestamp_ms, std::string_view text) {
+  uint64_t h = fnv1a(to_string(role));
+  h = fnv1a(std::to_string(timestamp_ms), h ^ 0x9E);
+  return fnv1a(text, h ^ 0x37);
+}
+
+// How far a resident's message got: the furthest wins when two tabs disagree.
+int progress(MessageState s) {
+  switch (s) {
+    case MessageState::Queued: return 0;
+    case MessageState::Failed: return 1;
+    case MessageState::Sent: return 2;
+    case MessageState::Acked: return 3;
+    case MessageState::Answered: return 4;
+    case MessageState::Received: return 5;
+  }
+  return 0;
+}
+}  // namespace
+
+std::string ChatModel::content_id(Role role, int64_t timestamp_ms, std::string_view text) const {
+  const uint64_t h = content_hash(role, timestamp_ms, text);
+  const auto it = content_counts_.find(h);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "h%016llx-%u", static_cast<unsigned long long>(h),
+                it == content_counts_.end() ? 0u : it->second);
+  return buf;
+}
+
+void ChatModel::recount() {
+  content_counts_.clear();
+  for (const auto& m : messages_) {
+    if (m.role != Role::User && !m.temporary) ++content_counts_[content_hash(m.role, m.timestamp_ms, m.text)];
+  }
+}
+
 void ChatModel::touch(ChatMessage& m) {
   ++m.version;
   ++revision_;
@@ -39,7 +86,9 @@ void ChatModel::touch(ChatMessage& m) {
 
 uint64_t ChatModel::append(ChatMessage m) {
   m.seq = next_seq_++;
+  if (m.id.empty() && m.role != Role::User && !m.temporary) m.id = content_id(m.role, m.timestamp_ms, m.text);
   if (m.id.empty()) m.id = id_prefix_ + std::to_string(m.seq);
+  if (m.role != Role::User && !m.temporary) ++content_counts_[content_hash(m.role, m.timestamp_ms, m.text)];
   m.version = 1;
   messages_.push_back(std::move(m));
   while (messages_.size() > kHistoryMaxMessages) messages_.pop_front();
@@ -113,6 +162,7 @@ ChatMessage* ChatModel::oldest_acked_user_message() {
 
 void ChatModel::clear() {
   messages_.clear();
+  content_counts_.clear();
   agent_typing_ = false;
   typing_agent_.clear();
   ++revision_;
@@ -154,6 +204,7 @@ std::string ChatModel::serialize() const {
 
 RestoreError ChatModel::restore(std::string_view blob) {
   messages_.clear();
+  content_counts_.clear();
   agent_typing_ = false;
   ++revision_;
   if (blob.size() > kMaxPersistedBlobBytes) return RestoreError::TooLarge;
@@ -197,6 +248,53 @@ RestoreError ChatModel::restore(std::string_view blob) {
     msg.version = 1;
     messages_.push_back(std::move(msg));
   }
+  recount();
+  return RestoreError::None;
+}
+
+RestoreError ChatModel::merge(std::string_view blob) {
+  ChatModel other;
+  if (const auto err = other.restore(blob); err != RestoreError::None) return err;
+  std::unordered_map<std::string_view, const ChatMessage*> theirs;
+  for (const auto& m : other.messages_) theirs.emplace(m.id, &m);
+  std::unordered_set<std::string> ours;  // copies: our messages are moved out below
+  for (const auto& m : messages_) ours.insert(m.id);
+
+  // Interleave: each side keeps its own order (a reply may carry an earlier, second-resolution timestamp
+  // than the question it answers), shared messages line up, the rest go by timestamp.
+  std::deque<ChatMessage> merged;
+  auto a = messages_.begin();
+  auto b = other.messages_.begin();
+  while (a != messages_.end() || b != other.messages_.end()) {
+    if (b != other.messages_.end() && ours.count(b->id) && (a == messages_.end() || a->id != b->id)) {
+      ++b;  // ours has it too; it is emitted at our position
+      continue;
+    }
+    const bool take_a = b == other.messages_.end() ||
+                        (a != messages_.end() && (a->id == b->id || a->timestamp_ms <= b->timestamp_ms));
+    if (take_a) {
+      ChatMessage m = std::move(*a);
+      if (const auto it = theirs.find(m.id); it != theirs.end() && m.role == Role::User &&
+                                                 progress(it->second->state) > progress(m.state)) {
+        m.state = it->second->state;
+        m.fail_reason = it->second->fail_reason;
+      }
+      if (b != other.messages_.end() && b->id == m.id) ++b;
+      merged.push_back(std::move(m));
+      ++a;
+    } else {
+      merged.push_back(*b);
+      ++b;
+    }
+  }
+  while (merged.size() > kHistoryMaxMessages) merged.pop_front();
+  for (auto& m : merged) {
+    m.seq = next_seq_++;
+    m.version = 1;
+  }
+  messages_ = std::move(merged);
+  recount();
+  ++revision_;
   return RestoreError::None;
 }
 

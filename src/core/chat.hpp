@@ -10,6 +10,7 @@
 #include <deque>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/outbox.hpp"
@@ -73,13 +74,24 @@ class ChatModel {
   std::string serialize() const;
   // Replaces the history; on error leaves it empty and returns the error.
   RestoreError restore(std::string_view blob);
+  // Merges another tab's stored history into this one: messages are matched by id (the resident's by
+  // client_msg_id, received ones by their content id, the same in every tab); each side keeps its own
+  // order and the two are interleaved by timestamp. A resident message takes the furthest state either
+  // side saw. Seqs are renumbered (views must drop their caches). Nothing changes on error.
+  RestoreError merge(std::string_view blob);
+  // "h<16 hex>-<n>": the id of a received message, derived from its role, timestamp and text, so two tabs
+  // that received the same frame give it the same id (n counts identical earlier messages).
+  std::string content_id(Role role, int64_t timestamp_ms, std::string_view text) const;
 
   static constexpr int kFormatVersion = 1;
 
  private:
   void touch(ChatMessage& m);
 
+  void recount();
+
   std::deque<ChatMessage> messages_;
+  std::unordered_map<uint64_t, uint32_t> content_counts_;  // content hash → messages with it so far
   std::string id_prefix_ = "s";
   uint64_t next_seq_ = 1;
   uint64_t revision_ = 0;

@@ -130,6 +130,7 @@ Effects Engine::restore(StoreKey key, std::string_view blob, int64_t now) {
       outbox_restored_ = true;
     }
   } else if (key == StoreKey::History) {
+    history_restored_ = true;
     const auto err = chat_.restore(blob);
     if (err != RestoreError::None) {
       log(LogLevel::Error, std::string("history restore failed (") + to_string(err) + "): starting with an empty history");
@@ -157,7 +158,108 @@ Effects Engine::restore(StoreKey key, std::string_view blob, int64_t now) {
   return take();
 }
 
+Effects Engine::merge_stored(StoreKey key, std::string_view blob, MergeSource source, int64_t now, MergeResult* result) {
+  MergeResult ignored;
+  MergeResult& r = result ? *result : ignored;
+  r = {};
+  if (blob.empty()) {
+    r.readable = r.complete = true;
+    return take();
+  }
+  if (key == StoreKey::Outbox) {
+    if (source.live_tab) return take();  // another open tab owns those messages
+    Outbox theirs;
+    if (const auto err = theirs.restore(blob); err != RestoreError::None) {
+      log(LogLevel::Error, std::string("another tab's outbox could not be read (") + to_string(err) +
+                               "): its messages are recovered from its history instead");
+      return take();
+    }
+    r.readable = true;
+    bool all = true;
+    std::size_t adopted = 0;
+    for (auto& e : theirs.entries()) {
+      if (outbox_.find(e.id)) continue;
+      if (const ChatMessage* m = chat_.find_id(e.id);
+          m && (m->state == MessageState::Acked || m->state == MessageState::Answered)) {
+        continue;  // delivered already
+      }
+      OutboxEntry mine = e;
+      mine.sent_on_conn = 0;
+      mine.send_count = e.state == OutboxState::Sent ? 1 : 0;
+      if (outbox_.push(mine) != SendError::None) {
+        all = false;
+        continue;
+      }
+      ++adopted;
+      if (!chat_.find_id(e.id)) {
+        ChatMessage m;
+        m.id = e.id;
+        m.role = Role::User;
+        m.state = e.state == OutboxState::Failed ? MessageState::Failed
+                                                 : (e.state == OutboxState::Sent ? MessageState::Sent : MessageState::Queued);
+        m.text = e.text;
+        m.timestamp_ms = e.created_ms;
+        m.fail_reason = e.fail_reason;
+        ui(UiEventKind::MessageAdded, chat_.append(std::move(m)));
+      }
+    }
+    if (adopted) {
+      log(LogLevel::Info, "adopted " + std::to_string(adopted) + " message(s) from a closed tab");
+      persist_outbox();
+      flush(now);
+    }
+    r.complete = all;
+    return take();
+  }
+  if (key == StoreKey::History) {
+    ChatModel theirs;
+    if (const auto err = theirs.restore(blob); err != RestoreError::None) {
+      log(LogLevel::Error, std::string("another tab's history could not be read (") + to_string(err) + ")");
+      return take();
+    }
+    r.readable = true;
+    if (!source.live_tab) {
+      // A closed tab's resident messages that are still open: acked if its outbox no longer has them,
+      // recovered into ours if its outbox was lost.
+      std::size_t requeued = 0;
+      for (const auto& m : theirs.messages()) {
+        if (m.role != Role::User || outbox_.find(m.id)) continue;
+        if (m.state != MessageState::Queued && m.state != MessageState::Sent) continue;
+        if (source.outbox_adopted) {
+          theirs.set_state(m.id, MessageState::Acked);
+        } else {
+          OutboxEntry e;
+          e.id = m.id;
+          e.text = m.text;
+          e.created_ms = m.timestamp_ms;
+          if (outbox_.push(std::move(e)) == SendError::None) ++requeued;
+        }
+      }
+      if (requeued) {
+        log(LogLevel::Warn, std::to_string(requeued) + " message(s) recovered from a closed tab's history");
+        persist_outbox();
+        flush(now);
+      }
+    }
+    if (chat_.merge(theirs.serialize()) != RestoreError::None) return take();
+    ui(UiEventKind::HistoryReset);
+    mark_history_dirty(now);
+    r.complete = true;
+    return take();
+  }
+  return take();
+}
+
+Effects Engine::persist_now(int64_t now) {
+  (void)now;
+  persist_outbox();
+  history_persist_due_ = kNever;
+  emit(Persist{StoreKey::History, chat_.serialize()});
+  return take();
+}
+
 void Engine::reconcile_restored() {
+  if (!history_restored_) return;
   // History is written in batches, the outbox at once. A resident message the history still shows as
   // queued or sent is either in the outbox (it goes out again) or was acked before the page went away.
   // If the outbox could not be read back, the history's copy is put back in the outbox instead:

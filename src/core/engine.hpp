@@ -137,6 +137,22 @@ class Engine {
   // Restore persisted state before start() (outbox, history). A corrupt or unknown blob restores to
   // empty and reports why through a Log effect (never a crash, never a blank page).
   Effects restore(StoreKey key, std::string_view blob, int64_t now_ms);
+  // Another tab's stored state (tabs never share keys, so none can clobber another's).
+  //  - Outbox of a tab that is gone: its messages are adopted (sent from here, same client_msg_id).
+  //  - History: merged. For a tab that is gone, its resident messages that are neither in our outbox
+  //    nor adoptable were acked (`outbox_adopted`) or are recovered into our outbox (its outbox was lost).
+  struct MergeSource {
+    bool live_tab = false;        // the other tab is still open: read only
+    bool outbox_adopted = false;  // history only: that tab's outbox was read back and fully adopted
+  };
+  struct MergeResult {
+    bool readable = false;  // the blob parsed (an unreadable one is reported and can only be discarded)
+    bool complete = false;  // everything was taken over: the stored copy may be deleted
+  };
+  Effects merge_stored(StoreKey key, std::string_view blob, MergeSource source, int64_t now_ms,
+                       MergeResult* result = nullptr);
+  // Writes outbox and history now (after merging, before the caller deletes what it merged).
+  Effects persist_now(int64_t now_ms);
   Effects start(int64_t now_ms);
   Effects disconnect(int64_t now_ms);  // close 1000, no reconnect, the outbox stays
   Effects reconnect(int64_t now_ms);   // "Tentar agora": at once, whatever the backoff says
@@ -223,6 +239,7 @@ class Engine {
   std::string session_id_;
   bool identity_generated_ = false;
   bool outbox_restored_ = false;  // a stored outbox was read back intact
+  bool history_restored_ = false; // restore(History) ran: reconcile it with the outbox at start()
   ConnState state_ = ConnState::Idle;
 
   uint32_t conn_gen_ = 0;

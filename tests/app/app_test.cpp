@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "app/app.hpp"
@@ -36,7 +37,10 @@ struct FakePort : Port {
     return true;
   }
   void ws_close(uint32_t conn, int code, const std::string&) override { closed.emplace_back(conn, code); }
-  void store_write(const std::string& key, const std::string& value) override { storage[key] = value; }
+  void store_write(const std::string& key, const std::string& value) override {
+    if (value.empty()) storage.erase(key);  // the Port's contract: an empty value removes the key
+    else storage[key] = value;
+  }
   void notify(const std::string& t, const std::string& b) override { notifications.emplace_back(t, b); }
   void set_title(const std::string& t) override { titles.push_back(t); }
   void announce(const std::string& t) override { announcements.push_back(t); }
@@ -66,12 +70,26 @@ PageInfo local_page(std::string hash = "") {
   return p;
 }
 
+// What the page collects before booting: every stored key, and whether the tab that wrote it is open.
+std::vector<App::StoredEntry> entries_of(const std::map<std::string, std::string>& storage,
+                                         const std::set<std::string>& live_tabs = {}) {
+  std::vector<App::StoredEntry> out;
+  for (const auto& [k, v] : storage) {
+    StorageKeyParts parts;
+    const bool live = parse_storage_key(k, parts) && live_tabs.count(parts.tab_id);
+    out.push_back({k, v, live});
+  }
+  return out;
+}
+
 struct Booted {
   FakePort port;
   App app{port, "0.1.0+test"};
-  explicit Booted(PageInfo page = local_page(), std::map<std::string, std::string> stored = {}) {
+  explicit Booted(PageInfo page = local_page(), std::map<std::string, std::string> stored = {},
+                  std::string tab = "tab1", std::set<std::string> live_tabs = {}) {
     port.storage = stored;
-    app.boot(page, [this](const std::string& k) { return port.storage.count(k) ? port.storage.at(k) : std::string(); }, 7, kNow);
+    const std::string identity = stored.count("bos.v1.identity") ? stored.at("bos.v1.identity") : "";
+    app.boot(page, identity, entries_of(stored, live_tabs), tab, 7, kNow);
   }
   uint32_t conn() const { return port.opened.back().conn; }
 };
@@ -164,10 +182,13 @@ TEST_CASE("outbox and history are stored under the resident's own keys and come 
   Booted first(local_page("#resident=apto-502"));
   first.app.api_send_json("offline ainda", kNow);  // not connected yet: queued
   first.app.page_hidden(kNow + 1);
-  CHECK(first.port.storage.count("bos.v1.outbox.apto-502") == 1);
-  CHECK(first.port.storage.count("bos.v1.history.apto-502") == 1);
+  CHECK(first.port.storage.count("bos.v1.outbox/apto-502/tab1") == 1);
+  CHECK(first.port.storage.count("bos.v1.history/apto-502/tab1") == 1);
 
-  Booted second(local_page("#resident=apto-502"), first.port.storage);
+  // A reload is a new tab; the old one is gone, so its keys are taken over and removed.
+  Booted second(local_page("#resident=apto-502"), first.port.storage, "tab2");
+  CHECK(second.port.storage.count("bos.v1.outbox/apto-502/tab1") == 0);
+  CHECK(second.port.storage.count("bos.v1.outbox/apto-502/tab2") == 1);
   const auto msgs = json::parse(second.app.api_messages_json());
   REQUIRE(msgs.size() == 1);
   CHECK(msgs[0]["text"] == "offline ainda");
@@ -177,7 +198,7 @@ TEST_CASE("outbox and history are stored under the resident's own keys and come 
   CHECK(second.port.sent[second.conn()][0].find("offline ainda") != std::string::npos);
 
   SECTION("another resident on the same phone sees none of it") {
-    Booted other(local_page("#resident=apto-101"), first.port.storage);
+    Booted other(local_page("#resident=apto-101"), first.port.storage, "tab3");
     CHECK(json::parse(other.app.api_messages_json()).empty());
   }
 }
@@ -199,11 +220,90 @@ TEST_CASE("an unusable endpoint never connects and says why", "[app]") {
   p.language = "pt-BR";
   FakePort port;
   App app(port, "v");
-  app.boot(p, [](const std::string&) { return std::string(); }, 1, kNow);
+  app.boot(p, "", {}, "tab1", 1, kNow);
   CHECK(port.opened.empty());
   const auto s = json::parse(app.api_state_json(kNow));
   CHECK(s["status"] == "closed");
   CHECK(s["statusText"] == "Endere\xC3\xA7o do servidor inv\xC3\xA1lido");
   app.reconnect(kNow + 1);
   CHECK(port.opened.empty());
+}
+
+TEST_CASE("two open tabs of one resident: each sends its own, neither clobbers the other's history", "[app][tabs]") {
+  Booted a(local_page("#resident=apto-502"), {}, "taba");
+  a.app.on_open(a.conn(), kNow);
+  a.app.api_send_json("da aba A", kNow + 1);
+  a.app.page_hidden(kNow + 2);
+
+  // Tab B opens while A is still open: it shows A's history but does not take A's messages.
+  Booted b(local_page("#resident=apto-502"), a.port.storage, "tabb", {"taba"});
+  b.app.on_open(b.conn(), kNow + 10);
+  CHECK(b.port.sent[b.conn()].empty());  // A's message is A's to send
+  CHECK(json::parse(b.app.api_messages_json()).size() == 1);
+  b.app.api_send_json("da aba B", kNow + 11);
+  REQUIRE(b.port.sent[b.conn()].size() == 1);
+  CHECK(b.port.sent[b.conn()][0].find("da aba B") != std::string::npos);
+  // Each tab writes only its own keys.
+  CHECK(b.port.storage.count("bos.v1.history/apto-502/taba") == 1);
+  CHECK(b.port.storage.count("bos.v1.history/apto-502/tabb") == 1);
+}
+
+TEST_CASE("a tab that closed with unsent messages: the next tab adopts and sends them, once", "[app][tabs]") {
+  Booted a(local_page("#resident=apto-502"), {}, "taba");
+  const auto sent = json::parse(a.app.api_send_json("ficou na fila", kNow + 1));  // never connected
+  a.app.page_hidden(kNow + 2);
+
+  Booted b(local_page("#resident=apto-502"), a.port.storage, "tabb");  // A is gone
+  b.app.on_open(b.conn(), kNow + 10);
+  REQUIRE(b.port.sent[b.conn()].size() == 1);
+  CHECK(b.port.sent[b.conn()][0].find(sent["id"].get<std::string>()) != std::string::npos);
+  CHECK(b.port.storage.count("bos.v1.outbox/apto-502/taba") == 0);
+  CHECK(b.port.storage.count("bos.v1.history/apto-502/taba") == 0);
+  const auto msgs = json::parse(b.app.api_messages_json());
+  REQUIRE(msgs.size() == 1);
+  CHECK(msgs[0]["id"] == sent["id"]);
+
+  SECTION("a tab that closes later is adopted while running") {
+    Booted c(local_page("#resident=apto-502"), {}, "tabc");
+    c.app.api_send_json("de outra aba", kNow + 20);
+    c.app.page_hidden(kNow + 21);
+    std::map<std::string, std::string> left;
+    for (const auto& [k, v] : c.port.storage) {
+      if (k.find("/tabc") != std::string::npos) left[k] = v;
+    }
+    for (const auto& [k, v] : left) b.port.storage[k] = v;
+    b.app.adopt(entries_of(b.port.storage, {"tabb"}), kNow + 30);
+    REQUIRE(b.port.sent[b.conn()].size() == 2);
+    CHECK(b.port.sent[b.conn()][1].find("de outra aba") != std::string::npos);
+    CHECK(b.port.storage.count("bos.v1.outbox/apto-502/tabc") == 0);
+  }
+}
+
+TEST_CASE("received messages have the same id in every tab, so merged histories do not double them", "[app][tabs]") {
+  const char* frame = R"({"type": "message", "role": "assistant", "message": "Oi!", "timestamp": 1764345601})";
+  Booted a(local_page("#resident=apto-502"), {}, "taba");
+  a.app.on_open(a.conn(), kNow);
+  a.app.on_text(a.conn(), frame, kNow + 1);
+  a.app.page_hidden(kNow + 2);
+  Booted b(local_page("#resident=apto-502"), {}, "tabb");
+  b.app.on_open(b.conn(), kNow);
+  b.app.on_text(b.conn(), frame, kNow + 1);
+  b.app.page_hidden(kNow + 2);
+  std::map<std::string, std::string> both = a.port.storage;
+  for (const auto& [k, v] : b.port.storage) both[k] = v;
+  Booted c(local_page("#resident=apto-502"), both, "tabc");
+  CHECK(json::parse(c.app.api_messages_json()).size() == 1);
+}
+
+TEST_CASE("storage keys parse back, and foreign keys are not ours", "[app][tabs]") {
+  StorageKeyParts p;
+  REQUIRE(parse_storage_key("bos.v1.outbox/apto-502/abc123", p));
+  CHECK(p.key == StoreKey::Outbox);
+  CHECK(p.user_id == "apto-502");
+  CHECK(p.tab_id == "abc123");
+  for (const char* k : {"bos.v1.identity", "bos.v1.outbox/apto-502", "bos.v1.outbox/a b/t1", "bos.v1.outbox/a/T1",
+                        "other.app/key", "bos.v1.history//t1", "bos.v1.largeText"}) {
+    CAPTURE(k);
+    CHECK_FALSE(parse_storage_key(k, p));
+  }
 }

@@ -99,8 +99,8 @@ TEST_CASE("English UI when the browser's language is not Portuguese", "[boot]") 
 
 TEST_CASE("storage keys are versioned and per resident", "[boot]") {
   CHECK(storage_key_identity() == "bos.v1.identity");
-  CHECK(storage_key(StoreKey::Outbox, "apto-502") == "bos.v1.outbox.apto-502");
-  CHECK(storage_key(StoreKey::History, "apto-502") == "bos.v1.history.apto-502");
+  CHECK(storage_key(StoreKey::Outbox, "apto-502", "t1") == "bos.v1.outbox/apto-502/t1");
+  CHECK(storage_key(StoreKey::History, "apto-502", "t1") == "bos.v1.history/apto-502/t1");
 }
 
 TEST_CASE("query and hash parameters are found and percent-decoded", "[boot]") {
