@@ -41,6 +41,22 @@ function FRAME_TOOLS() {
       ch.port2.postMessage(0);
     });
   });
+  // Resolves once 3 frames in a row had under 3 ms of main-thread work each: the page has nothing left to
+  // draw (the product's render loop has paused, the DOM page has laid out and painted).
+  b.waitIdle = async () => {
+    let quiet = 0;
+    while (quiet < 3) {
+      const work = await new Promise((resolve) => {
+        requestAnimationFrame(() => {
+          const start = performance.now();
+          const ch = new MessageChannel();
+          ch.port1.onmessage = () => resolve(performance.now() - start);
+          ch.port2.postMessage(0);
+        });
+      });
+      quiet = work < 3 ? quiet + 1 : 0;
+    }
+  };
   // Frame meter: rAF intervals, and each frame's main-thread work (rAF start → after the rendering update).
   b.meter = () => {
     const m = { intervals: [], work: [], running: true, last: null, t0: performance.now() };
@@ -142,11 +158,14 @@ async function idleCost(browser, cdp, seconds) {
 }
 
 // Per message: send → the assistant's buildingos:message event (network, server, engine) and
-// send → visible (that, plus the next rendering update). Messages go one at a time.
-async function replyLatencies(page, count) {
-  return page.evaluate(async (n) => {
+// send → visible (that, plus the next rendering update). Messages go one at a time; `paced`: each one is
+// sent on an idle page (a resident reads the answer before typing again), otherwise back to back, as soon
+// as the previous reply is visible (a stress case: the page may still be drawing the previous exchange).
+async function replyLatencies(page, count, paced) {
+  return page.evaluate(async ({ n, paced }) => {
     const out = [];
     for (let i = 0; i < n; i++) {
+      if (paced) await window.__bench.waitIdle();
       let eventAt = 0;
       const visible = new Promise((resolve) => {
         const on = (e) => {
@@ -164,22 +183,35 @@ async function replyLatencies(page, count) {
       out.push({ visibleMs: t1 - t0, eventMs: eventAt - t0 });
     }
     return out;
-  }, count);
+  }, { n: count, paced });
 }
 
 // One cold-cache visit: fresh browser, fresh profile.
-export async function loadSession(url, { idleSeconds, settleMaxMs, replies }) {
+export async function loadSession(url, { idleSeconds, settleMaxMs, replies, repliesBackToBack }) {
   const browser = await launch();
   try {
     const { page, cdp } = await newPage(browser);
     await page.goto(url);
     const loadMs = await waitConnected(page);
     const transfer = await transferSize(page, loadMs);
+    // Where the time went: the document, the last resource, the page's API ready, connected.
+    const timeline = await page.evaluate(() => {
+      const nav = performance.getEntriesByType('navigation')[0];
+      const res = performance.getEntriesByType('resource');
+      return {
+        documentMs: nav ? nav.responseEnd : null,
+        domContentLoadedMs: nav ? nav.domContentLoadedEventEnd : null,
+        lastResourceMs: res.length ? Math.max(...res.map((e) => e.responseEnd)) : null,
+        readyMs: window.__bench.readyAt,
+        connectedMs: window.__bench.connectedAt,
+      };
+    });
     const settledMs = await settle(browser.rootPid, settleMaxMs);
     const idle = await idleCost(browser, cdp, idleSeconds);
     idle.settledMs = settledMs;
-    const latencies = await replyLatencies(page, replies);
-    return { loadMs, transfer, idle, latencies, problems: page.problems };
+    const latencies = await replyLatencies(page, replies, true);
+    const backToBack = repliesBackToBack ? await replyLatencies(page, repliesBackToBack, false) : [];
+    return { loadMs, timeline, transfer, idle, latencies, backToBack, problems: page.problems };
   } finally {
     await browser.benchClose();
   }
