@@ -91,15 +91,25 @@ Describe 'deploy-frontend.ps1 against s3rver and the CloudFront double' {
         $creates[0].callerReference | Should -BeExactly $Id1
     }
 
-    It 'redeploys a changed asset without deleting the old one (an open tab still loads it)' {
-        $r = Invoke-Dev @{ BuildDir = $V2.Path }
+    It 'redeploys a changed asset keeping the old one (an open tab still loads it), and prunes only what is unreferenced for the grace period' {
+        # Hashed objects no deploy references: one written 30 days ago, one just now; and an unhashed one.
+        foreach ($k in 'old-orphan.0123456789.js', 'fresh-orphan.abcdef0123.js', 'legacy.txt') {
+            $null = Invoke-TestAws $S3.Url @('s3api', 'put-object', '--bucket', $Bucket, '--key', $k, '--body', (Join-Path $V1.Path 'index.html'))
+        }
+        Set-StoredAge $S3 $Bucket 'old-orphan.0123456789.js' 30
+        Set-StoredAge $S3 $Bucket 'legacy.txt' 30
+        $r = Invoke-Dev @{ BuildDir = $V2.Path }          # default grace: 7 days
         $r.ExitCode | Should -Be 0 -Because $r.Output
         $changed = @($V2.Names.Keys | Where-Object { $_ -ne 'index.html' -and $V2.Names[$_] -ne $V1.Names[$_] })
         $changed | Should -Contain 'app.js'
         $r.Output | Should -Match "$($changed.Count) assets uploaded, $($V2.Names.Count - 1 - $changed.Count) unchanged"
         $keys = Get-StoredKeys $S3 $Bucket
-        $keys | Should -Contain $V1.Names['app.js']
+        $keys | Should -Contain $V1.Names['app.js']       # the previous deploy's: its HTML may be open in a tab
         $keys | Should -Contain $V2.Names['app.js']
+        $keys | Should -Not -Contain 'old-orphan.0123456789.js'
+        $keys | Should -Contain 'fresh-orphan.abcdef0123.js'
+        $keys | Should -Contain 'legacy.txt'              # unhashed: never pruned
+        $r.Output | Should -Match 'Pruned: 1 unreferenced'
         Get-StoredText $S3 $Bucket 'index.html' | Should -Match ([regex]::Escape($V2.Names['boot.js']))
         $m = Get-Latest
         $m.previousDeployId | Should -BeExactly $Id1
@@ -113,6 +123,7 @@ Describe 'deploy-frontend.ps1 against s3rver and the CloudFront double' {
         $r = Invoke-Dev @{ Rollback = $true; Wait = $true; WaitTimeoutSec = 20 }
         $r.ExitCode | Should -Be 0 -Because $r.Output
         Get-StoredText $S3 $Bucket 'index.html' | Should -BeExactly $Html1
+        Get-StoredText $S3 $Bucket 'config.json' | Should -BeExactly '{"websocketEndpoint":"wss://websocket-api-dev.buildingos.com"}'
         (Get-Latest).deployId | Should -BeExactly $Id1
         (Get-Latest).rolledBackFrom | Should -BeExactly $Id2
         $last = (Get-Creates)[-1]
@@ -124,32 +135,18 @@ Describe 'deploy-frontend.ps1 against s3rver and the CloudFront double' {
         Get-StoredKeys $S3 $Bucket | Should -Contain $V2.Names['app.js']
     }
 
-    It 'prunes only hashed objects unreferenced for the grace period; never the live or the new deploy''s, never unhashed ones' {
-        foreach ($k in 'old-orphan.0123456789.js', 'fresh-orphan.abcdef0123.js', 'legacy.txt') {
-            $null = Invoke-TestAws $S3.Url @('s3api', 'put-object', '--bucket', $Bucket, '--key', $k, '--body', (Join-Path $V1.Path 'index.html'))
-        }
-        Set-StoredAge $S3 $Bucket 'old-orphan.0123456789.js' 30
-        Set-StoredAge $S3 $Bucket 'legacy.txt' 30
-        $r = Invoke-Dev @{ BuildDir = $V3.Path }          # default grace: 7 days
-        $r.ExitCode | Should -Be 0 -Because $r.Output
-        $keys = Get-StoredKeys $S3 $Bucket
-        $keys | Should -Not -Contain 'old-orphan.0123456789.js'
-        $keys | Should -Contain 'fresh-orphan.abcdef0123.js'
-        $keys | Should -Contain 'legacy.txt'
-        $keys | Should -Contain $V1.Names['app.js']       # the live deploy until this run
-        $keys | Should -Contain $V2.Names['app.js']       # referenced until the rollback, minutes ago
-        $r.Output | Should -Match 'Pruned: 1 unreferenced'
-        $script:Id3 = (Get-Latest).deployId
-    }
-
-    It 'with -PruneOlderThanDays 0 prunes everything unreferenced by the current and previous deploy; a -Wait timeout is only a warning' {
+    It 'with -PruneOlderThanDays 0 prunes everything the new and the live deploy do not reference; a -Wait timeout is only a warning' {
         Set-CloudFrontDouble $CF -CompleteAfterPolls -1
         $r = Invoke-Dev @{ BuildDir = $V3.Path; PruneOlderThanDays = 0; Wait = $true; WaitTimeoutSec = 2 }
         $r.ExitCode | Should -Be 0 -Because $r.Output
         $r.Output | Should -Match "is still 'InProgress' after 2 s"
-        $id4 = (Get-Latest).deployId
-        $expected = @(Get-SiteKeys $V3) + 'legacy.txt' + 'deploys/latest.json' + @($Id1, $Id2, $Id3, $id4 | ForEach-Object { "deploys/$_.json" }) | Sort-Object
+        $id3 = (Get-Latest).deployId
+        (Get-Latest).previousDeployId | Should -BeExactly $Id1        # live after the rollback
+        # v1 (live until this run) and v3 stay; v2's own assets and the fresh orphan go; unhashed stays.
+        $expected = @(@(Get-SiteKeys $V3) + @(Get-SiteKeys $V1) | Sort-Object -Unique) + 'legacy.txt' + 'deploys/latest.json' +
+            @($Id1, $Id2, $id3 | ForEach-Object { "deploys/$_.json" }) | Sort-Object
         Get-StoredKeys $S3 $Bucket | Should -Be $expected
+        Get-StoredKeys $S3 $Bucket | Should -Not -Contain $V2.Names['app.js']
     }
 
     It '-WhatIf leaves the bucket byte-identical and creates no invalidation' {

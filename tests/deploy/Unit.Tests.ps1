@@ -289,6 +289,31 @@ Describe 'deploy-frontend.ps1 with a mocked aws' {
         @($global:AwsMock.Puts.Key) | Should -Contain $Fixture.Names['app.wasm']
     }
 
+    It 'counts the grace period from the last time a live deploy referenced an object, not from its upload' {
+        $utf8 = [System.Text.UTF8Encoding]::new($false)
+        $latest = [System.Text.Encoding]::UTF8.GetString($global:AwsMock.Objects['deploys/latest.json']) | ConvertFrom-Json -AsHashtable
+        $latest.lastReferenced = @{
+            'recent.3333333333.js' = (Get-Date).ToUniversalTime().AddDays(-2).ToString('yyyy-MM-ddTHH:mm:ssZ')
+            'stale.4444444444.js'  = (Get-Date).ToUniversalTime().AddDays(-9).ToString('yyyy-MM-ddTHH:mm:ssZ')
+        }
+        $global:AwsMock.Objects['deploys/latest.json'] = $utf8.GetBytes(($latest | ConvertTo-Json -Depth 6))
+        $global:AwsMock.Listing = @($global:AwsMock.Listing | Where-Object { $_.Key -ne 'deploys/latest.json' })
+        $old = (Get-Date).ToUniversalTime().AddDays(-30).ToString('yyyy-MM-ddTHH:mm:ss+00:00')
+        $global:AwsMock.Listing += @{ Key = 'deploys/latest.json'; LastModified = $old; ETag = '"0"' }
+        foreach ($k in 'recent.3333333333.js', 'stale.4444444444.js') { $global:AwsMock.Listing += @{ Key = $k; LastModified = $old; ETag = '"0"' } }
+        $r = Invoke-MockedDeploy
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        $deleted = @($global:AwsMock.Puts | Where-Object Key -eq 'DELETE').Deleted
+        $deleted | Should -Contain 'stale.4444444444.js'
+        $deleted | Should -Contain 'orphan.2222222222.js'
+        $deleted | Should -Not -Contain 'recent.3333333333.js'
+        # The new manifest carries the history on, for the next prune.
+        $new = [System.Text.Encoding]::UTF8.GetString(($global:AwsMock.Puts | Where-Object Key -eq 'deploys/latest.json').Body) | ConvertFrom-Json -AsHashtable
+        $new.lastReferenced.Keys | Should -Contain 'recent.3333333333.js'
+        $new.lastReferenced.Keys | Should -Not -Contain 'stale.4444444444.js'
+        $new.lastReferenced['app.1111111111.js'] | Should -Be $new.time
+    }
+
     It 'a first deploy into an empty bucket prunes nothing and names no previous deploy' {
         Reset-AwsMock -Empty
         $r = Invoke-MockedDeploy

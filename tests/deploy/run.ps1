@@ -113,7 +113,7 @@ foreach ($r in $finished | Sort-Object Name) {
         switch ($t.result) {
             'Passed' { $pass++; Write-Output "ok $n - $($t.name) ($($t.seconds) s)" }
             'Skipped' { $skip++; Write-Output "ok $n - $($t.name) # SKIP" }
-            'NotRun' { $skip++; Write-Output "ok $n - $($t.name) # SKIP not run" }
+            'NotRun' { $n--; continue }      # left out by -Filter
             default {
                 $fail++
                 Write-Output "not ok $n - $($t.name)"
