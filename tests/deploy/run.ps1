@@ -11,7 +11,7 @@ param(
     [string[]]$File,                 # test files by base name (Unit, Deploy, Faults); default all
     [string]$Filter,                 # Pester FullName filter (wildcards)
     [int]$Parallel = 2,
-    [int]$FileTimeoutSec = 270
+    [int]$FileTimeoutSec = 600       # stops a hung file; the tier budget is scripts/test's business
 )
 $ErrorActionPreference = 'Stop'
 $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
