@@ -130,6 +130,34 @@ describe('chat', () => {
     assert.equal(await page.getAttribute('#bos-log', 'role'), 'log');
   });
 
+  it('recovers from a lost WebGL context and from a change of pixel ratio', async () => {
+    const lost = await page.evaluate(() => {
+      const gl = document.getElementById('canvas').getContext('webgl2');
+      const ext = gl && gl.getExtension('WEBGL_lose_context');
+      if (!ext) return false;
+      window.__loseContext = ext;
+      ext.loseContext();
+      return true;
+    });
+    assert.equal(lost, true);
+    await page.waitForTimeout(200);
+    await page.evaluate(() => window.__loseContext.restoreContext());
+    await page.waitForFunction(() => !document.getElementById('canvas').getContext('webgl2').isContextLost());
+    const { userId } = await page.evaluate(() => window.BuildingOS.state());
+    await server.json('/notify', { user_id: userId, message: 'Depois do contexto perdido' });
+    await waitMessage(page, { text: 'Depois do contexto perdido' });
+    assert.ok(page.logs.some((l) => /WebGL context restored/.test(l)));
+    // Browser zoom or moving the window to another screen changes the pixel ratio: the atlas is rebuilt.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Emulation.setDeviceMetricsOverride', { width: 1024, height: 720, deviceScaleFactor: 2, mobile: false });
+    await page.evaluate(() => window.dispatchEvent(new Event('resize')));
+    await page.waitForTimeout(300);
+    const size = await page.evaluate(() => [document.getElementById('canvas').width, window.devicePixelRatio]);
+    assert.deepEqual(size, [2048, 2]);
+    await screenshot(page, 'desktop-dpr2');
+    await cdp.send('Emulation.clearDeviceMetricsOverride');
+  });
+
   it('had no errors and no CSP violations', async () => {
     await screenshot(page, 'desktop-chat');
     assert.deepEqual(await noProblems(page), []);
