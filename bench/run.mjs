@@ -23,7 +23,7 @@ import { buildBenchTools, buildWasmEngineBench, buildFigure } from './lib/builds
 
 const FULL = {
   runs: 3, serverRuns: 3, replies: 200, repliesBackToBack: 50, idleSeconds: 10, settleMaxMs: 15000, burst: 5000, history: 10000,
-  wheelSteps: 120, engineMinMs: 2000, conns: 10000, loadProcs: 1, warmMs: 1000, stepMs: 4000, drainMs: 1000,
+  wheelSteps: 120, engineMinMs: 2000, conns: 10000, loadProcs: 2, warmMs: 1000, stepMs: 4000, drainMs: 1000,
   rates: [2000, 5000, 10000, 12500, 15000, 17500, 20000, 25000, 30000, 35000, 40000, 50000, 60000, 70000, 80000,
     100000, 125000, 150000, 200000],
   build: true,
@@ -240,6 +240,11 @@ function buildRows(P, raw) {
     row('dev server: max sustained heartbeats/s, p99 ≤ 100 ms', sD, sN, '≥ Node ws server', med(sD) >= med(sN), 0);
     const rD = col(d, (x) => x.rssPeakBytes / 2 ** 20), rN = col(n, (x) => x.rssPeakBytes / 2 ** 20);
     row('dev server: peak RSS under that load (MiB)', rD, rN, '≤ 0.5 × Node ws server', med(rD) <= 0.5 * med(rN));
+    // CPU per message does not depend on how much of a core the machine lets the server have.
+    const cpuAt = (runs, i, rate) => runs[i]?.steps.find((x) => x.rate === rate)?.serverCpuUsPerMsg ?? NaN;
+    const both = d.map((x, i) => Math.min(x.maxSustainedPerS, n[i] ? n[i].maxSustainedPerS : 0));
+    const uD = summary(both.map((rate, i) => cpuAt(d, i, rate))), uN = summary(both.map((rate, i) => cpuAt(n, i, rate)));
+    row('dev server: CPU per heartbeat round trip (µs), at the top rate both sustained', uD, uN, 'info', null);
     const r0D = col(d, (x) => x.rssHeldBytes / 2 ** 20), r0N = col(n, (x) => x.rssHeldBytes / 2 ** 20);
     row(`dev server: RSS holding ${P.conns.toLocaleString('en-US')} idle connections (MiB)`, r0D, r0N, 'info', null);
   }

@@ -25,9 +25,10 @@ function histPercentile(hist, p, total) {
   return Infinity;  // the rest were never answered
 }
 
-function startLoadgen(bin, port, { conns, index, rates, warmMs, stepMs, drainMs, maxFails }) {
+// `onStep(ev)` is called as each step's result line arrives (the driver samples the server's CPU then).
+function startLoadgen(bin, port, { conns, index, rates, warmMs, stepMs, drainMs, maxFails, onStep }) {
   const events = [];
-  let onEvent = () => {};
+  let onEvent = (ev) => { if (ev.event === 'step' && onStep) onStep(ev); };
   const child = spawnTracked(bin, [
     '--port', String(port), '--conns', String(conns), '--user-prefix', `lg${index}-`,
     '--rates', rates.join(','), '--warm-ms', String(warmMs), '--step-ms', String(stepMs), '--drain-ms', String(drainMs),
@@ -63,9 +64,18 @@ export async function loadServer(kind, { loadgenBin, conns, procs, rates, warmMs
     const rssEmpty = rssOf(server.pid).rss;
     const per = Math.ceil(conns / procs);
     const t0 = Date.now();
+    // The server's CPU per step, sampled when the first process reports each step (steps are in lockstep).
+    const serverCpuByRate = new Map();
+    let lastCpu = null;
+    const onStep = (ev) => {
+      if (serverCpuByRate.has(ev.rate)) return;
+      const now = { cpu: cpuSecondsOf(server.pid), at: Date.now() };
+      if (lastCpu) serverCpuByRate.set(ev.rate, { seconds: now.cpu - lastCpu.cpu, pct: ((now.cpu - lastCpu.cpu) / ((now.at - lastCpu.at) / 1000)) * 100 });
+      lastCpu = now;
+    };
     for (let i = 0; i < procs; i++) {
       gens.push(startLoadgen(loadgenBin, server.port, {
-        conns: Math.min(per, conns - i * per), index: i, rates, warmMs, stepMs, drainMs, maxFails: 2,
+        conns: Math.min(per, conns - i * per), index: i, rates, warmMs, stepMs, drainMs, maxFails: 2, onStep,
       }));
     }
     const connected = await Promise.all(gens.map((g) => g.waitFor('connected')));
@@ -76,6 +86,7 @@ export async function loadServer(kind, { loadgenBin, conns, procs, rates, warmMs
     const cpu0 = cpuSecondsOf(server.pid);
     const goAt = Date.now() + 300;
     for (const g of gens) g.child.stdin.write(`go ${goAt}\n`);
+    setTimeout(() => { lastCpu = { cpu: cpuSecondsOf(server.pid), at: Date.now() }; }, 300);
     const done = await Promise.all(gens.map((g) => g.waitFor('done')));
     const serverCpu = cpuSecondsOf(server.pid) - cpu0;
     const steps = [];
@@ -94,6 +105,10 @@ export async function loadServer(kind, { loadgenBin, conns, procs, rates, warmMs
         p50Ms: histPercentile(hist, 50, answered), p99Ms: p99,
         maxMs: Math.max(...parts.map((p) => p.max_ms)),
         loadgenCpuPct: sum('loadgen_cpu_pct'),
+        serverCpuPct: serverCpuByRate.get(rate)?.pct ?? null,
+        // Server CPU per heartbeat round trip: the step's CPU over the heartbeats sent in it (warm-up included).
+        serverCpuUsPerMsg: serverCpuByRate.has(rate)
+          ? (serverCpuByRate.get(rate).seconds * 1e6) / (rate * (warmMs + stepMs) / 1000) : null,
         sustained: sent >= expected * 0.97 && lost * 1000 <= sent && p99 <= 100,
       });
     }
