@@ -278,13 +278,20 @@ async function main() {
   if (!fs.existsSync(path.join(ROOT, 'dist/index.html'))) throw new Error('dist/ is missing (scripts/build --wasm)');
 
   const raw = {};
-  if (groups.includes('build')) raw.build = await buildFigure();
+  const timings = {};
+  const timed = async (name, fn) => {
+    const t0 = Date.now();
+    const r = await fn();
+    timings[name] = Math.round((Date.now() - t0) / 1000);
+    return r;
+  };
+  if (groups.includes('build')) raw.build = await timed('build figure', buildFigure);
   const needTools = groups.includes('engine') || groups.includes('server');
-  const tools = needTools ? await buildBenchTools() : null;
-  const wasmJs = groups.includes('engine') ? await buildWasmEngineBench() : null;
-  if (groups.includes('pages') || groups.includes('burst')) await pagesAndBurst(P, groups, raw);
-  if (groups.includes('engine')) await engineFigures(P, tools, wasmJs, raw);
-  if (groups.includes('server')) await serverFigures(P, tools, raw);
+  const tools = needTools ? await timed('bench tools build', buildBenchTools) : null;
+  const wasmJs = groups.includes('engine') ? await timed('wasm engine bench build', buildWasmEngineBench) : null;
+  if (groups.includes('pages') || groups.includes('burst')) await timed('pages + burst', () => pagesAndBurst(P, groups, raw));
+  if (groups.includes('engine')) await timed('engine', () => engineFigures(P, tools, wasmJs, raw));
+  if (groups.includes('server')) await timed('server', () => serverFigures(P, tools, raw));
 
   const rows = buildRows(P, raw);
   const table = markdown(rows);
@@ -293,12 +300,13 @@ async function main() {
   const command = ['scripts/bench', ...process.argv.slice(2)].join(' ');
   const failed = rows.filter((r) => r.pass === false).map((r) => r.figure);
   fs.mkdirSync(path.dirname(opts.out), { recursive: true });
-  fs.writeFileSync(opts.out, JSON.stringify({ command, seconds, environment: env, parameters: P, groups, failed,
+  fs.writeFileSync(opts.out, JSON.stringify({ command, seconds, timings, environment: env, parameters: P, groups, failed,
     rows: rows.map(({ digits, ...r }) => r), raw }, null, 1) + '\n');
   process.stdout.write(`${table}\n\n`);
   process.stdout.write(`${command}: ${seconds} s on ${env.cpus} CPUs (load average ${env.loadAverage.join(', ')} before, ` +
     `${env.loadAverageAfter.join(', ')} after); ${rows.filter((r) => r.pass === true).length} budgets hold, ` +
-    `${failed.length} fail; JSON: ${path.relative(process.cwd(), opts.out)}\n`);
+    `${failed.length} fail; JSON: ${path.relative(process.cwd(), opts.out)}\n` +
+    `time: ${Object.entries(timings).map(([k, v]) => `${k} ${v} s`).join(', ')}\n`);
   const problems = [...(raw.pages?.ours || []), ...(raw.pages?.baseline || []), ...(raw.burst?.ours || []), ...(raw.burst?.baseline || [])]
     .flatMap((x) => x.problems || []);
   if (problems.length) process.stderr.write(`page errors seen during the run:\n  ${[...new Set(problems)].join('\n  ')}\n`);

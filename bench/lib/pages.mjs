@@ -78,7 +78,9 @@ function FRAME_TOOLS() {
 
 // launchServer, not launch: its process() is the browser's root process, whose tree /proc measures.
 export async function launch() {
-  const server = await chromium.launchServer({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  // Signals are ours to handle (proc.mjs stops everything in order); Playwright's own handlers would race it.
+  const server = await chromium.launchServer({ executablePath: CHROMIUM, args: CHROMIUM_ARGS,
+    handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
   const unregister = onCleanup(() => server.close());
   const browser = await chromium.connect(server.wsEndpoint());
   browser.rootPid = server.process().pid;
