@@ -40,7 +40,6 @@ $files = @($files | Sort-Object { if ($order.ContainsKey($_.Name)) { $order[$_.N
 $pending = [System.Collections.Generic.Queue[object]]::new()
 foreach ($f in $files) { $pending.Enqueue($f) }
 $running = [System.Collections.Generic.List[object]]::new()
-$finished = [System.Collections.Generic.List[object]]::new()
 
 function Start-TestFile($f) {
     $name = $f.BaseName -replace '\.Tests$', ''
@@ -66,6 +65,39 @@ function Start-TestFile($f) {
     }
 }
 
+# TAP lines for one finished file, printed as soon as it finishes (so a run cut short still shows them).
+$script:n = 0; $script:pass = 0; $script:fail = 0; $script:skip = 0
+function Write-FileResults($r) {
+    Write-Output "# $($r.Name).Tests.ps1 (log: $([System.IO.Path]::GetRelativePath($root, $r.Log)))"
+    $data = if (Test-Path -LiteralPath $r.Result) { Get-Content -Raw -LiteralPath $r.Result | ConvertFrom-Json } else { $null }
+    if (-not $data -or $r.TimedOut) {
+        $script:n++; $script:fail++
+        $why = if ($r.TimedOut) { "timed out after $FileTimeoutSec s" } else { "exited $($r.Process.ExitCode) without results" }
+        Write-Output "not ok $script:n - $($r.Name).Tests.ps1 $why"
+        ($r.Stdout.Result + $r.Stderr.Result) -split "`n" | Select-Object -Last 30 | ForEach-Object { Write-Output "  # $_" }
+        return
+    }
+    foreach ($e in @($data.containerErrors)) {
+        if (-not $e) { continue }
+        $script:n++; $script:fail++
+        Write-Output "not ok $script:n - $($r.Name).Tests.ps1 setup failed"
+        $e -split "`n" | ForEach-Object { Write-Output "  # $_" }
+    }
+    foreach ($t in @($data.tests)) {
+        if ($t.result -eq 'NotRun') { continue }          # left out by -Filter
+        $script:n++
+        switch ($t.result) {
+            'Passed' { $script:pass++; Write-Output "ok $script:n - $($t.name) ($($t.seconds) s)" }
+            'Skipped' { $script:skip++; Write-Output "ok $script:n - $($t.name) # SKIP" }
+            default {
+                $script:fail++
+                Write-Output "not ok $script:n - $($t.name)"
+                "$($t.error)" -split "`n" | Select-Object -First 25 | ForEach-Object { Write-Output "  # $_" }
+            }
+        }
+    }
+}
+
 try {
     while ($pending.Count -or $running.Count) {
         while ($pending.Count -and $running.Count -lt [Math]::Max(1, $Parallel)) { $running.Add((Start-TestFile $pending.Dequeue())) }
@@ -79,49 +111,16 @@ try {
                 $r.Process.WaitForExit()
                 Set-Content -LiteralPath $r.Log -Value ($r.Stdout.Result + "`n--- stderr ---`n" + $r.Stderr.Result) -Encoding utf8
                 $running.Remove($r) | Out-Null
-                $finished.Add($r)
+                Write-FileResults $r
             }
         }
     }
 } finally {
-    # Whatever happens here (Ctrl+C, a crash), no test process outlives the run.
+    # Whatever happens here (Ctrl+C, a crash), no test process outlives the run, and its files go.
     foreach ($r in $running) { if (-not $r.Process.HasExited) { $r.Process.Kill($true) } }
+    Remove-Item -LiteralPath $resultDir -Recurse -Force -ErrorAction SilentlyContinue
 }
-$results = @{}
-foreach ($r in $finished) { if (Test-Path -LiteralPath $r.Result) { $results[$r.Name] = Get-Content -Raw -LiteralPath $r.Result | ConvertFrom-Json } }
-Remove-Item -LiteralPath $resultDir -Recurse -Force -ErrorAction SilentlyContinue
-
-$n = 0; $pass = 0; $fail = 0; $skip = 0
-foreach ($r in $finished | Sort-Object Name) {
-    Write-Output "# $($r.Name).Tests.ps1 (log: $([System.IO.Path]::GetRelativePath($root, $r.Log)))"
-    $data = $results[$r.Name]
-    if (-not $data -or $r.TimedOut) {
-        $n++; $fail++
-        $why = if ($r.TimedOut) { "timed out after $FileTimeoutSec s" } else { "exited $($r.Process.ExitCode) without results" }
-        Write-Output "not ok $n - $($r.Name).Tests.ps1 $why"
-        ($r.Stdout.Result + $r.Stderr.Result) -split "`n" | Select-Object -Last 30 | ForEach-Object { Write-Output "  # $_" }
-        continue
-    }
-    foreach ($e in @($data.containerErrors)) {
-        if (-not $e) { continue }
-        $n++; $fail++
-        Write-Output "not ok $n - $($r.Name).Tests.ps1 setup failed"
-        $e -split "`n" | ForEach-Object { Write-Output "  # $_" }
-    }
-    foreach ($t in @($data.tests)) {
-        $n++
-        switch ($t.result) {
-            'Passed' { $pass++; Write-Output "ok $n - $($t.name) ($($t.seconds) s)" }
-            'Skipped' { $skip++; Write-Output "ok $n - $($t.name) # SKIP" }
-            'NotRun' { $n--; continue }      # left out by -Filter
-            default {
-                $fail++
-                Write-Output "not ok $n - $($t.name)"
-                "$($t.error)" -split "`n" | Select-Object -First 25 | ForEach-Object { Write-Output "  # $_" }
-            }
-        }
-    }
-}
+$n = $script:n; $pass = $script:pass; $fail = $script:fail; $skip = $script:skip
 Write-Output "1..$n"
 Write-Output "# tests $n"
 Write-Output "# skip $skip"
