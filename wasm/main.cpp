@@ -321,6 +321,7 @@ void frame() {
   ctx.notifications = s.notifications;
   ctx.dark = s.dark;
   ctx.large_text = s.large_text;
+  ctx.endpoint_ok = s.app->endpoint().error == EndpointError::None;
   ctx.version = BOS_BUILD_ID;
   ctx.fonts = s.fonts;
   ctx.pointer = pf;

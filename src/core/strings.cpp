@@ -65,6 +65,8 @@ constexpr Entry kTexts[] = {
     {"Novas mensagens", "New messages"},
     {"Endere\xC3\xA7o do servidor inv\xC3\xA1lido", "Invalid server address"},
     {"Menu", "Menu"},
+    {"Suas mensagens ficam guardadas e ser\xC3\xA3o enviadas quando a conex\xC3\xA3o voltar.",
+     "Your messages are kept and will be sent when the connection is back."},
 };
 static_assert(sizeof(kTexts) / sizeof(kTexts[0]) == static_cast<std::size_t>(Text::kCount),
               "kTexts must have one entry per Text");

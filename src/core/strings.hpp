@@ -39,6 +39,7 @@ enum class Text {
   NewMessages,           // "Novas mensagens"
   InvalidEndpoint,       // "Endereço do servidor inválido"
   Menu,
+  OfflineReassure,       // "Suas mensagens ficam guardadas..."
   kCount
 };
 

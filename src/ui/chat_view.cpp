@@ -137,11 +137,13 @@ Intents ChatView::draw(const Engine& engine, const ViewContext& ctx) {
   ImGui::PopStyleVar(2);
 
   const float header_h = (kHeaderH + ctx.safe_area.top) * d;
+  const float banner_h = banner_height(engine, ctx, display.x);
   const float strip_h = (ctx.composer_css_h + 2 * kComposerPad + ctx.safe_area.bottom) * d;
-  const ImVec2 list_pos(0, header_h);
-  const ImVec2 list_size(display.x, std::max(0.0f, display.y - header_h - strip_h));
+  const ImVec2 list_pos(0, header_h + banner_h);
+  const ImVec2 list_size(display.x, std::max(0.0f, display.y - header_h - banner_h - strip_h));
 
   draw_list(engine, ctx, list_pos, list_size, out);
+  if (banner_h > 0) draw_banner(engine, ctx, ImVec2(0, header_h), display.x, banner_h, out);
   draw_composer_strip(ctx, ImVec2(0, display.y - strip_h), ImVec2(display.x, strip_h));
   draw_header(engine, ctx, out);
   draw_overlays(ctx, list_pos, list_size);
@@ -203,9 +205,7 @@ void ChatView::draw_header(const Engine& engine, const ViewContext& ctx, Intents
   if (state == ConnState::Connected) dl->AddCircleFilled(ImVec2(tx + dot_r, sy + small->FontSize / 2), dot_r * 2.0f, (dot & 0x00FFFFFF) | 0x40000000);
   dl->AddCircleFilled(ImVec2(tx + dot_r, sy + small->FontSize / 2), dot_r, dot);
   std::string status = engine.status_text(ctx.now_ms);
-  if (engine.config().endpoint.empty() || validate_endpoint(engine.config().endpoint, true) != EndpointError::None) {
-    status = text(lang_, Text::InvalidEndpoint);
-  }
+  if (!ctx.endpoint_ok) status = text(lang_, Text::InvalidEndpoint);
 
   // Right side: menu button, and "Tentar agora" when the engine is waiting.
   const float btn = 44 * d;
@@ -216,17 +216,7 @@ void ChatView::draw_header(const Engine& engine, const ViewContext& ctx, Intents
   const ImU32 menu_col = ImGui::IsItemHovered() ? theme_.text : theme_.muted;
   for (int i = -1; i <= 1; ++i) dl->AddCircleFilled(ImVec2(mc.x, mc.y + static_cast<float>(i) * 6.5f * d), 2.2f * d, menu_col);
 
-  float status_right = right - btn - 8 * d;
-  if (engine.show_try_now() && engine.config().endpoint.size()) {
-    float w = 0;
-    const char* label = text(lang_, Text::TryNow);
-    const float cw = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, label).x + 2 * kPadX * d;
-    if (chip("##try_now", label, ImVec2(status_right - cw, top + (h - kChipH * d) / 2), small, theme_.accent,
-             theme_.accent_text, d, &w)) {
-      out.try_now = true;
-    }
-    status_right -= w + 8 * d;
-  }
+  const float status_right = right - btn - 8 * d;
   const float status_x = tx + dot_r * 2 + 6 * d;
   const float avail = std::max(0.0f, status_right - status_x);
   // The status line never overflows into the buttons: cut it and add an ellipsis.
@@ -242,6 +232,38 @@ void ChatView::draw_header(const Engine& engine, const ViewContext& ctx, Intents
   draw_menu(engine, ctx, out);
 }
 
+float ChatView::banner_height(const Engine& engine, const ViewContext& ctx, float width) const {
+  if (!engine.show_try_now() || !ctx.endpoint_ok) return 0;
+  const float d = ctx.dpr;
+  ImFont* small = ctx.fonts.small;
+  const float chip_w = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, text(lang_, Text::TryNow)).x + 2 * kPadX * d;
+  const float wrap = std::max(80 * d, width - chip_w - (3 * kMarginX + ctx.safe_area.left + ctx.safe_area.right) * d);
+  const float th = small->CalcTextSizeA(small->FontSize, FLT_MAX, wrap, text(lang_, Text::OfflineReassure)).y;
+  return std::max(th, kChipH * d) + 16 * d;
+}
+
+void ChatView::draw_banner(const Engine& engine, const ViewContext& ctx, const ImVec2& pos, float width, float height,
+                           Intents& out) {
+  (void)engine;
+  const float d = ctx.dpr;
+  ImFont* small = ctx.fonts.small;
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  dl->AddRectFilled(pos, ImVec2(pos.x + width, pos.y + height), (theme_.error & 0x00FFFFFF) | 0x2A000000);
+  dl->AddLine(ImVec2(pos.x, pos.y + height - d), ImVec2(pos.x + width, pos.y + height - d), theme_.separator, d);
+  const char* label = text(lang_, Text::TryNow);
+  const float chip_w = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, label).x + 2 * kPadX * d;
+  const float right = pos.x + width - (kMarginX + ctx.safe_area.right) * d;
+  const float left = pos.x + (kMarginX + ctx.safe_area.left) * d;
+  const float wrap = std::max(80 * d, right - chip_w - kMarginX * d - left);
+  const char* reassure = text(lang_, Text::OfflineReassure);
+  const float th = small->CalcTextSizeA(small->FontSize, FLT_MAX, wrap, reassure).y;
+  dl->AddText(small, small->FontSize, ImVec2(left, pos.y + (height - th) / 2), theme_.text, reassure, nullptr, wrap);
+  if (chip("##try_now", label, ImVec2(right - chip_w, pos.y + (height - kChipH * d) / 2), small, theme_.accent,
+           theme_.accent_text, d, nullptr)) {
+    out.try_now = true;
+  }
+}
+
 void ChatView::draw_menu(const Engine& engine, const ViewContext& ctx, Intents& out) {
   (void)engine;
   const float d = ctx.dpr;
@@ -253,16 +275,22 @@ void ChatView::draw_menu(const Engine& engine, const ViewContext& ctx, Intents& 
   ImGui::PushStyleColor(ImGuiCol_Text, theme_.text);
   ImGui::PushStyleColor(ImGuiCol_HeaderHovered, theme_.chip);
   ImGui::PushFont(ctx.fonts.body);
+  ImGui::PushStyleVar(ImGuiStyleVar_SelectableTextAlign, ImVec2(0.0f, 0.5f));
+  // Under the header, against the right edge; items tall enough for a thumb.
+  const ImVec2 disp = ImGui::GetIO().DisplaySize;
+  ImGui::SetNextWindowPos(ImVec2(disp.x - (kMarginX + ctx.safe_area.right) * d, (kHeaderH + ctx.safe_area.top) * d - 4 * d),
+                          ImGuiCond_Always, ImVec2(1.0f, 0.0f));
   if (ImGui::BeginPopup("##menu_popup")) {
-    const float w = 260 * d;
+    const float w = std::min(280 * d, disp.x - 2 * kMarginX * d);
+    const ImVec2 item(w, 44 * d);
     if (ctx.notifications == NotificationsState::Default &&
-        ImGui::Selectable(text(lang_, Text::NotificationsEnable), false, 0, ImVec2(w, 0))) {
+        ImGui::Selectable(text(lang_, Text::NotificationsEnable), false, 0, item)) {
       out.enable_notifications = true;
     }
-    if (ImGui::Selectable(text(lang_, ctx.large_text ? Text::NormalText : Text::LargerText), false, 0, ImVec2(w, 0))) {
+    if (ImGui::Selectable(text(lang_, ctx.large_text ? Text::NormalText : Text::LargerText), false, 0, item)) {
       out.toggle_large_text = true;
     }
-    if (ImGui::Selectable(text(lang_, Text::ClearConversation), false, 0, ImVec2(w, 0))) confirm_clear_ = true;
+    if (ImGui::Selectable(text(lang_, Text::ClearConversation), false, 0, item)) confirm_clear_ = true;
     ImGui::Separator();
     ImGui::PushFont(ctx.fonts.small);
     ImGui::PushStyleColor(ImGuiCol_Text, theme_.muted);
@@ -303,6 +331,7 @@ void ChatView::draw_menu(const Engine& engine, const ViewContext& ctx, Intents& 
     ImGui::EndPopup();
   }
   ImGui::PopStyleColor();
+  ImGui::PopStyleVar();
   ImGui::PopFont();
   ImGui::PopStyleColor(3);
   ImGui::PopStyleVar(4);

@@ -43,6 +43,7 @@ struct ViewContext {
   NotificationsState notifications = NotificationsState::Unsupported;
   bool dark = true;
   bool large_text = false;
+  bool endpoint_ok = true;      // false: the configured endpoint was refused (the app never connects)
   const char* version = "";
   Fonts fonts;
   PointerFrame pointer;         // scroll_dy from wheel/drag, this frame
@@ -109,6 +110,9 @@ class ChatView {
   struct Layout;
 
   void draw_header(const Engine& engine, const ViewContext& ctx, Intents& out);
+  // The connection banner under the header while the engine waits ("Tentar agora"); returns its height.
+  float banner_height(const Engine& engine, const ViewContext& ctx, float width) const;
+  void draw_banner(const Engine& engine, const ViewContext& ctx, const ImVec2& pos, float width, float height, Intents& out);
   void draw_list(const Engine& engine, const ViewContext& ctx, const ImVec2& pos, const ImVec2& size, Intents& out);
   void draw_composer_strip(const ViewContext& ctx, const ImVec2& pos, const ImVec2& size);
   void draw_menu(const Engine& engine, const ViewContext& ctx, Intents& out);

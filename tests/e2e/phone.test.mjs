@@ -81,6 +81,31 @@ describe('phone', () => {
     assert.deepEqual(await noProblems(page), []);
   });
 
+  it('"Tentar agora" in the banner reconnects at once when tapped where it is drawn', async () => {
+    let api = await startDevserver({ staticDir: null });
+    const port = api.port;
+    const ctx = await browser.newContext(PHONE);
+    try {
+      const p = await openPage(ctx, `${server.http}/?ws=${encodeURIComponent(api.ws)}`);
+      await waitReady(p);
+      await waitStatus(p, 'connected');
+      await api.kill();
+      await waitStatus(p, 'failed', 60000);  // five failed attempts
+      // Wait for a retry far enough away that a reconnection can only come from the tap.
+      const secondsLeft = async () => Number((await p.evaluate(() => window.BuildingOS.state().statusText)).match(/(\d+) s/)?.[1] || 0);
+      while ((await secondsLeft()) < 6) await p.waitForTimeout(500);
+      await screenshot(p, 'phone-failed');
+      api = await startDevserver({ port, staticDir: null });
+      // The banner sits under the 60 px header; its button is at the right edge.
+      await p.tap('#canvas', { position: { x: 330, y: 86 } });
+      await waitStatus(p, 'connected', 3000);
+      assert.deepEqual(await noProblems(p), []);
+    } finally {
+      await ctx.close();
+      await api.stop();
+    }
+  });
+
   it('takes the phone and desktop screenshots', async () => {
     await screenshot(page, 'phone-chat');
     const desktop = await browser.newContext(DESKTOP);
