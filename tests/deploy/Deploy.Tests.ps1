@@ -7,14 +7,12 @@ BeforeAll {
     Set-TestAwsEnvironment
     $ProgressPreference = 'SilentlyContinue'
     $script:Work = New-TestTempDir 'bos-deploy-e2e'
-    # No staging bucket: a deploy there must stop at the preflight.
-    $script:S3 = Start-S3rver @('buildingos-frontend-dev', 'buildingos-frontend-prod')
+    $script:S3 = Start-S3rver @('buildingos-frontend-dev')
     $script:CF = Start-CloudFrontDouble
     $script:Bucket = 'buildingos-frontend-dev'
     $script:V1 = New-FixtureDist (Join-Path $Work 'v1') -WithJunk
     $script:V2 = New-FixtureDist (Join-Path $Work 'v2') -Change 'app.js' -Marker 'v2'
     $script:V3 = New-FixtureDist (Join-Path $Work 'v3') -Change 'app.js', 'style.css' -Marker 'v3'
-    $script:Mini = New-FixtureDist (Join-Path $Work 'mini') -Template mini
     $script:Common = @{ AwsCli = (Get-RealAws); S3EndpointUrl = $S3.Url; CloudFrontEndpointUrl = $CF.Url }
     $script:CommonArgs = @('-AwsCli', (Get-RealAws), '-S3EndpointUrl', $S3.Url, '-CloudFrontEndpointUrl', $CF.Url)
 
@@ -178,59 +176,5 @@ Describe 'deploy-frontend.ps1 against s3rver and the CloudFront double' {
         $r = Invoke-Dev @{ BuildDir = $copy; WhatIf = $true }
         $r.ExitCode | Should -Be 0 -Because $r.Output
         $r.Output | Should -Not -Match 'skipping'
-    }
-}
-
-Describe 'environments and the prod guard, as separate pwsh processes' {
-    It 'deploys prod non-interactively with -Confirm:$false' {
-        $r = Invoke-DeployProcess (@('-Environment', 'prod', '-BuildDir', $Mini.Path, '-Confirm:$false') + $CommonArgs)
-        $r.ExitCode | Should -Be 0 -Because $r.Output
-        Get-StoredText $S3 'buildingos-frontend-prod' 'index.html' | Should -Match ([regex]::Escape("connect-src 'self' wss://websocket-api.buildingos.com;"))
-        Get-StoredText $S3 'buildingos-frontend-prod' 'config.json' | Should -BeExactly '{"websocketEndpoint":"wss://websocket-api.buildingos.com"}'
-        (Get-Creates)[-1].distributionId | Should -Be 'E1234567890PROD'
-    }
-
-    It 'asks once at a terminal before changing prod: "n" changes nothing' {
-        $before = Get-StoreSnapshot $S3
-        $r = Invoke-DeployProcess (@('-Environment', 'prod', '-BuildDir', $V2.Path) + $CommonArgs) -TerminalAnswer 'n'
-        $r.ExitCode | Should -Be 1 -Because $r.Output
-        $r.Output | Should -Match 'Performing the operation "Deploy \d{8}T\d{6}Z-[0-9a-f]{7} \(\d+ files\)" on target\s+"buildingos-frontend-prod / E1234567890PROD \(prod\)"'
-        $r.Output | Should -Match 'not confirmed: nothing was changed'
-        ((Get-StoreSnapshot $S3) | ConvertTo-Json) | Should -BeExactly ($before | ConvertTo-Json)
-    }
-
-    It 'asks once at a terminal before changing prod: "y" deploys with no further question' {
-        $r = Invoke-DeployProcess (@('-Environment', 'prod', '-BuildDir', $Mini.Path) + $CommonArgs) -TerminalAnswer 'y'
-        $r.ExitCode | Should -Be 0 -Because $r.Output
-        ([regex]::Matches($r.Output, 'default is')).Count | Should -Be 1
-        $r.Output | Should -Match 'Deployment Summary'
-        (Get-StoredText $S3 'buildingos-frontend-prod' 'deploys/latest.json' | ConvertFrom-Json).previousDeployId | Should -Not -BeNullOrEmpty
-    }
-
-    It 'refuses prod in a non-interactive process without -Confirm:$false, at once and with the way out' {
-        $faulty = New-FaultyAws (Join-Path $Work 'count-prod')
-        $before = Get-StoreSnapshot $S3
-        $r = Invoke-DeployProcess (@('-Environment', 'prod', '-BuildDir', $V2.Path, '-AwsCli', $faulty.Path, '-S3EndpointUrl', $S3.Url, '-CloudFrontEndpointUrl', $CF.Url))
-        $r.ExitCode | Should -Be 1
-        $r.Output | Should -Match ([regex]::Escape('pass -Confirm:$false'))
-        Get-AwsCalls $faulty | Should -HaveCount 0
-        ((Get-StoreSnapshot $S3) | ConvertTo-Json) | Should -BeExactly ($before | ConvertTo-Json)
-    }
-
-    It 'rejects an unknown environment before any aws call' {
-        $faulty = New-FaultyAws (Join-Path $Work 'count-qa')
-        $r = Invoke-DeployProcess @('-Environment', 'qa', '-BuildDir', $V1.Path, '-AwsCli', $faulty.Path, '-S3EndpointUrl', $S3.Url)
-        $r.ExitCode | Should -Not -Be 0
-        $r.Output | Should -Match 'does not belong to the set "dev,staging,prod"'
-        Get-AwsCalls $faulty | Should -HaveCount 0
-    }
-
-    It 'stops at the preflight when the bucket does not answer (staging has no bucket here), changing nothing' {
-        $before = Get-StoreSnapshot $S3
-        $r = Invoke-DeployInProcess (@{ Environment = 'staging'; BuildDir = $V1.Path } + $Common)
-        $r.ExitCode | Should -Be 1
-        $r.Output | Should -Match "bucket buildingos-frontend-staging does not answer through $([regex]::Escape($S3.Url))"
-        ((Get-StoreSnapshot $S3) | ConvertTo-Json) | Should -BeExactly ($before | ConvertTo-Json)
-        (Get-CloudFrontRequests $CF | Where-Object distributionId -eq 'E1234567890STAGING') | Should -BeNullOrEmpty
     }
 }

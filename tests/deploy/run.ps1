@@ -8,10 +8,10 @@
 # Prints one TAP line per test ("ok N - name" / "not ok N - name"), then "# pass N", "# fail N", and exits
 # non-zero on any failure. Per-file Pester logs: artifacts/test/deploy/<file>.log.
 param(
-    [string[]]$File,                 # test files by base name (Unit, Deploy, Faults); default all
+    [string[]]$File,                 # test files by base name (Unit, Deploy, Faults, Guard); default all
     [string]$Filter,                 # Pester FullName filter (wildcards)
     [int]$Parallel = 2,
-    [int]$FileTimeoutSec = 600       # stops a hung file; the tier budget is scripts/test's business
+    [int]$FileTimeoutSec = 1200      # stops a hung file; the tier budget is scripts/test's business
 )
 $ErrorActionPreference = 'Stop'
 $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
@@ -34,7 +34,7 @@ $File = @($File | ForEach-Object { $_ -split ',' } | Where-Object { $_ })   # -F
 if ($File) { $files = @($files | Where-Object { ($_.BaseName -replace '\.Tests$', '') -in $File }) }
 if (-not $files) { Write-Output 'not ok 1 - no test files found'; Write-Output '# pass 0'; Write-Output '# fail 1'; exit 1 }
 # The slowest first, so the two slots end together.
-$order = @{ 'Deploy.Tests.ps1' = 0; 'Faults.Tests.ps1' = 1 }
+$order = @{ 'Faults.Tests.ps1' = 0; 'Deploy.Tests.ps1' = 1; 'Guard.Tests.ps1' = 2 }
 $files = @($files | Sort-Object { if ($order.ContainsKey($_.Name)) { $order[$_.Name] } else { 9 } })
 
 $pending = [System.Collections.Generic.Queue[object]]::new()
