@@ -111,7 +111,8 @@ async function pagesAndBurst(P, groups, raw) {
           raw.burst[which].push({
             ...s.burst,
             history: {
-              messages: s.history.messages, frames: s.history.frames, scrolledPx: s.history.scrolledPx,
+              messages: s.history.messages, wasmHeapBytes: s.history.wasmHeapBytes, frames: s.history.frames,
+              scrolledPx: s.history.scrolledPx,
               workMedianMs: median(s.history.work), workP95Ms: percentile(s.history.work, 95),
               workMaxMs: Math.max(...s.history.work),
               intervalMedianMs: median(s.history.intervals), intervalP95Ms: percentile(s.history.intervals, 95),

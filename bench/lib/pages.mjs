@@ -270,6 +270,7 @@ export async function burstSession(url, server, { burst, history, wheelSteps }) 
     // Long history: top up to `history` messages, then scroll with the mouse wheel.
     if (history > burst) await burstInto(page, server, history - burst, 'more ', false);
     const total = await page.evaluate(() => window.BuildingOS.messages().length);
+    const historyHeap = await page.evaluate(() => (window.Module && window.Module.HEAP8 ? window.Module.HEAP8.length : null));
     await page.mouse.move(512, 360);
     await page.evaluate(() => window.__bench.afterFrame());
     await page.evaluate(() => { window.__bench.scrollMeter = window.__bench.meter(); });
@@ -282,7 +283,7 @@ export async function burstSession(url, server, { burst, history, wheelSteps }) 
       const el = document.getElementById('messages');
       return el ? el.scrollHeight - el.clientHeight - el.scrollTop : null;
     });
-    out.history = { messages: total, frames: s.work.length, work: s.work, intervals: s.intervals, scrolledPx: scrolled };
+    out.history = { messages: total, wasmHeapBytes: historyHeap, frames: s.work.length, work: s.work, intervals: s.intervals, scrolledPx: scrolled };
     out.problems = page.problems;
     return out;
   } finally {
