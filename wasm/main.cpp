@@ -417,7 +417,7 @@ bool create_gl() {
 std::vector<app::App::StoredEntry> parse_entries(const char* json_text) {
   std::vector<app::App::StoredEntry> out;
   if (!json_text) return out;
-  const auto j = nlohmann::json::parse(json_text, nullptr, false);
+  const auto j = nlohmann::ordered_json::parse(json_text, nullptr, false);
   if (!j.is_array()) return out;
   for (const auto& e : j) {
     if (!e.is_object()) continue;

@@ -25,11 +25,14 @@ DENY = re.compile(r"(^|/)(\.[^/]*|.*\.map|.*\.md|config\.json)$")
 HASHED = re.compile(r"\.[0-9a-f]{8,}\.[^/]+$")
 HASH_LEN = 10
 
-# Noto Sans subset: Latin, Latin-1, Latin Extended-A, general punctuation, euro sign, replacement glyph.
-FONT_UNICODES = "U+0020-007E,U+00A0-00FF,U+0100-017F,U+2000-206F,U+20AC,U+FFFD"
+# Noto Sans subsets. Regular (every text): Latin, Latin-1, Latin Extended-A, general punctuation, euro
+# sign, replacement glyph. Bold (only the app's own titles: "BuildingOS", "Aviso importante"): ASCII and
+# the accented capitals and small letters of Latin-1, a third of the bytes.
 FONTS = {
-    "NotoSans-Regular.ttf": "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
-    "NotoSans-Bold.ttf": "/usr/share/fonts/truetype/noto/NotoSans-Bold.ttf",
+    "NotoSans-Regular.ttf": ("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
+                             "U+0020-007E,U+00A0-00FF,U+0100-017F,U+2000-206F,U+20AC,U+FFFD"),
+    "NotoSans-Bold.ttf": ("/usr/share/fonts/truetype/noto/NotoSans-Bold.ttf",
+                          "U+0020-007E,U+00C0-00FF,U+FFFD"),
 }
 
 
@@ -38,14 +41,14 @@ def die(msg):
     sys.exit(1)
 
 
-def subset_font(src, dst):
+def subset_font(src, dst, unicodes):
     """fontTools subset, cached: rebuilt only when the source font or the range list changes."""
     stamp = dst + ".stamp"
-    key = f"{FONT_UNICODES}|{os.path.getsize(src)}|{int(os.path.getmtime(src))}"
+    key = f"{unicodes}|{os.path.getsize(src)}|{int(os.path.getmtime(src))}"
     if os.path.exists(dst) and os.path.exists(stamp) and open(stamp).read() == key:
         return
     os.makedirs(os.path.dirname(dst), exist_ok=True)
-    cmd = ["/usr/bin/python3", "-m", "fontTools.subset", src, f"--unicodes={FONT_UNICODES}",
+    cmd = ["/usr/bin/python3", "-m", "fontTools.subset", src, f"--unicodes={unicodes}",
            f"--output-file={dst}", "--layout-features=kern,liga", "--no-hinting", "--desubroutinize",
            "--name-IDs=*", "--notdef-outline"]
     r = subprocess.run(cmd, capture_output=True, text=True)
@@ -76,11 +79,11 @@ def stage(root, wasm_build, stage_dir):
                 os.makedirs(os.path.dirname(dst), exist_ok=True)
                 shutil.copy2(os.path.join(dirpath, fn), dst)
     font_cache = os.path.join(wasm_build, "fonts")
-    for name, src in FONTS.items():
+    for name, (src, unicodes) in FONTS.items():
         if not os.path.exists(src):
             die(f"{src} is missing: run scripts/bootstrap (fonts-noto-core)")
         out = os.path.join(font_cache, name)
-        subset_font(src, out)
+        subset_font(src, out, unicodes)
         shutil.copy2(out, os.path.join(stage_dir, name))
 
 

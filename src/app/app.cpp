@@ -9,7 +9,7 @@
 namespace bos::app {
 
 namespace {
-std::string dump(const nlohmann::ordered_json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+std::string dump(const nlohmann::ordered_json& j) { return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace); }
 
 const char* role_label(Lang lang, Role role) {
   switch (role) {
@@ -161,7 +161,7 @@ void App::emit_status_if_changed(int64_t now) {
   if (!engine_) return;
   auto state = api_state_json(now);
   // The countdown in the status text changes every second; events fire on real changes only.
-  auto j = nlohmann::json::parse(state, nullptr, false);
+  auto j = nlohmann::ordered_json::parse(state, nullptr, false);
   if (j.is_object()) j.erase("statusText");
   auto key = j.dump();
   if (key == last_status_json_) return;

@@ -96,7 +96,7 @@ EndpointChoice choose_endpoint(const PageInfo& page) {
     }
   }
   if (!page.config_json.empty()) {
-    const auto j = nlohmann::json::parse(page.config_json, nullptr, false);
+    const auto j = nlohmann::ordered_json::parse(page.config_json, nullptr, false);
     const auto it = j.is_object() ? j.find("websocketEndpoint") : j.end();
     if (j.is_object() && it != j.end() && it->is_string()) {
       const auto& url = it->get_ref<const std::string&>();

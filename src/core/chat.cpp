@@ -183,23 +183,23 @@ int state_code(MessageState s) { return static_cast<int>(s); }
 
 std::string ChatModel::serialize() const {
   // Walk back from the newest until the count or byte budget is reached, then write oldest first.
-  std::vector<nlohmann::json> items;
+  std::vector<nlohmann::ordered_json> items;
   std::size_t bytes = 32;
   for (auto it = messages_.rbegin(); it != messages_.rend() && items.size() < kHistoryPersistMessages; ++it) {
     if (it->temporary) continue;
-    nlohmann::json o = {{"i", it->id}, {"r", role_code(it->role)}, {"s", state_code(it->state)},
+    nlohmann::ordered_json o = {{"i", it->id}, {"r", role_code(it->role)}, {"s", state_code(it->state)},
                         {"t", it->text}, {"ts", it->timestamp_ms}};
     if (it->priority == Priority::High) o["p"] = 1;
     if (it->fail_reason != FailReason::None) o["f"] = static_cast<int>(it->fail_reason);
-    const auto size = o.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size() + 1;
+    const auto size = o.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace).size() + 1;
     if (bytes + size > kHistoryPersistBytes) break;
     bytes += size;
     items.push_back(std::move(o));
   }
-  nlohmann::json arr = nlohmann::json::array();
+  nlohmann::ordered_json arr = nlohmann::ordered_json::array();
   for (auto it = items.rbegin(); it != items.rend(); ++it) arr.push_back(std::move(*it));
-  nlohmann::json j = {{"v", kFormatVersion}, {"m", std::move(arr)}};
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  nlohmann::ordered_json j = {{"v", kFormatVersion}, {"m", std::move(arr)}};
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 RestoreError ChatModel::restore(std::string_view blob) {
@@ -208,7 +208,7 @@ RestoreError ChatModel::restore(std::string_view blob) {
   agent_typing_ = false;
   ++revision_;
   if (blob.size() > kMaxPersistedBlobBytes) return RestoreError::TooLarge;
-  const auto j = nlohmann::json::parse(blob.begin(), blob.end(), nullptr, false);
+  const auto j = nlohmann::ordered_json::parse(blob.begin(), blob.end(), nullptr, false);
   if (j.is_discarded() || !j.is_object()) return RestoreError::InvalidJson;
   const auto v = j.find("v");
   if (v == j.end() || !v->is_number_integer() || v->get<int64_t>() != kFormatVersion) return RestoreError::WrongVersion;

@@ -84,7 +84,7 @@ bool is_valid_resident_id(std::string_view id) {
 
 bool parse_identity(std::string_view blob, Identity& out) {
   if (blob.empty() || blob.size() > 1024) return false;
-  const auto j = nlohmann::json::parse(blob.begin(), blob.end(), nullptr, false);
+  const auto j = nlohmann::ordered_json::parse(blob.begin(), blob.end(), nullptr, false);
   if (j.is_discarded() || !j.is_object()) return false;
   const auto v = j.find("v"), u = j.find("user_id"), s = j.find("session_id");
   if (v == j.end() || !v->is_number_integer() || v->get<int64_t>() != 1) return false;
@@ -100,7 +100,7 @@ std::string serialize_identity(const Identity& id) {
   j["v"] = 1;
   j["user_id"] = id.user_id;
   j["session_id"] = id.session_id;
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 Engine::Engine(EngineConfig config) : config_(std::move(config)), rng_(config_.seed), outbox_(config_.outbox) {

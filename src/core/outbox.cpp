@@ -110,20 +110,20 @@ void Outbox::clear() {
 }
 
 std::string Outbox::serialize() const {
-  nlohmann::json messages = nlohmann::json::array();
+  nlohmann::ordered_json messages = nlohmann::ordered_json::array();
   for (const auto& e : entries_) {
     // A message that went out is stored as sent: after a reload it is resent with the same id.
     const int state = e.state == OutboxState::Failed ? 2 : (e.state == OutboxState::Sent ? 1 : 0);
-    messages.push_back(nlohmann::json::array({e.id, e.text, e.created_ms, state, static_cast<int>(e.fail_reason)}));
+    messages.push_back(nlohmann::ordered_json::array({e.id, e.text, e.created_ms, state, static_cast<int>(e.fail_reason)}));
   }
-  nlohmann::json j = {{"v", kFormatVersion}, {"m", std::move(messages)}};
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  nlohmann::ordered_json j = {{"v", kFormatVersion}, {"m", std::move(messages)}};
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 RestoreError Outbox::restore(std::string_view blob) {
   clear();
   if (blob.size() > kMaxPersistedBlobBytes) return RestoreError::TooLarge;
-  const auto j = nlohmann::json::parse(blob.begin(), blob.end(), nullptr, false);
+  const auto j = nlohmann::ordered_json::parse(blob.begin(), blob.end(), nullptr, false);
   if (j.is_discarded() || !j.is_object()) return RestoreError::InvalidJson;
   const auto v = j.find("v");
   if (v == j.end() || !v->is_number_integer() || v->get<int64_t>() != kFormatVersion) return RestoreError::WrongVersion;

@@ -43,7 +43,7 @@ const char* to_string(FrameError e) {
 
 namespace {
 
-using json = nlohmann::json;
+using json = nlohmann::ordered_json;
 
 // Deepest [ / { nesting outside strings; stops counting once over the limit.
 bool nesting_exceeds(std::string_view s, int max_depth) {
@@ -242,7 +242,7 @@ ServerFrame parse_server_frame(std::string_view text, int64_t now_ms) {
 
 namespace {
 std::string dump(const nlohmann::ordered_json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 }  // namespace
 
