@@ -13,10 +13,12 @@ std::int64_t Scheduler::now_ms() const {
   return duration_cast<milliseconds>(steady_clock::now() - epoch_).count();
 }
 
-void Scheduler::at(std::int64_t due_ms, std::function<void()> task) {
-  if (stopped_) return;
-  tasks_.emplace(std::make_pair(due_ms, next_seq_++), std::move(task));
+Scheduler::Ticket Scheduler::at(std::int64_t due_ms, std::function<void()> task) {
+  const Ticket ticket{due_ms, next_seq_++};
+  if (stopped_) return ticket;
+  tasks_.emplace(ticket, std::move(task));
   arm();
+  return ticket;
 }
 
 void Scheduler::stop() {

@@ -18,11 +18,16 @@ inline constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
 
 class Scheduler {
  public:
+  // Names one scheduled task, for cancel(). Never reused (the sequence only grows).
+  using Ticket = std::pair<std::int64_t, std::uint64_t>;
+
   explicit Scheduler(boost::asio::io_context& io);
   // Milliseconds on a monotonic clock since the scheduler started.
   std::int64_t now_ms() const;
-  void at(std::int64_t due_ms, std::function<void()> task);
-  void after(std::int64_t delay_ms, std::function<void()> task) { at(now_ms() + delay_ms, std::move(task)); }
+  Ticket at(std::int64_t due_ms, std::function<void()> task);
+  Ticket after(std::int64_t delay_ms, std::function<void()> task) { return at(now_ms() + delay_ms, std::move(task)); }
+  // Drops a task that has not run yet (a no-op once it ran or was cancelled), freeing what it captured.
+  void cancel(const Ticket& ticket) { tasks_.erase(ticket); }
   std::size_t pending() const { return tasks_.size(); }
   void stop();
 
@@ -32,7 +37,7 @@ class Scheduler {
 
   boost::asio::steady_timer timer_;
   std::chrono::steady_clock::time_point epoch_;
-  std::map<std::pair<std::int64_t, std::uint64_t>, std::function<void()>> tasks_;
+  std::map<Ticket, std::function<void()>> tasks_;
   std::uint64_t next_seq_ = 0;
   std::int64_t armed_for_ms_ = kNever;
   bool stopped_ = false;

@@ -255,14 +255,17 @@ void WsConnection::finish_socket() {
   queue_.shrink_to_fit();
   queued_bytes_ = 0;
   parser_ = ws::FrameParser{};
+  if (scheduled_check_ms_ != kNever) server_.scheduler().cancel(check_ticket_);
+  scheduled_check_ms_ = kNever;
 }
 
 // --- deadlines --------------------------------------------------------------------------------------
 
 void WsConnection::schedule_check(std::int64_t due_ms) {
   if (due_ms == kNever || due_ms >= scheduled_check_ms_ || state_ == State::kDone) return;
+  if (scheduled_check_ms_ != kNever) server_.scheduler().cancel(check_ticket_);
   scheduled_check_ms_ = due_ms;
-  server_.scheduler().at(due_ms, [weak = weak_from_this(), due_ms] {
+  check_ticket_ = server_.scheduler().at(due_ms, [weak = weak_from_this(), due_ms] {
     const auto self = weak.lock();
     if (!self) return;
     if (self->scheduled_check_ms_ == due_ms) self->scheduled_check_ms_ = kNever;

@@ -13,6 +13,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "encoding.hpp"
+#include "scheduler.hpp"
 #include "ws_frame.hpp"
 
 namespace devserver {
@@ -96,6 +97,9 @@ class WsConnection : public std::enable_shared_from_this<WsConnection> {
   std::int64_t swallow_at_ms_;
   std::int64_t close_deadline_ms_;
   std::int64_t scheduled_check_ms_;
+  // The pending check, cancelled when superseded or when the socket is done: a check left in the
+  // scheduler keeps this object's memory (make_shared) until the idle deadline, minutes after the close.
+  Scheduler::Ticket check_ticket_{};
 };
 
 }  // namespace devserver
