@@ -191,6 +191,12 @@ ServerFrame parse_server_frame(std::string_view text, int64_t now_ms) {
     fail(f, FrameError::TooLarge, std::to_string(text.size()) + " bytes");
     return f;
   }
+  // nlohmann's parser takes a NUL byte for the end of the input and ignores the rest. JSON has no raw NUL
+  // (strings escape it), so a frame holding one is not JSON (fuzz_frame).
+  if (text.find('\0') != std::string_view::npos) {
+    fail(f, utf8::is_valid(text) ? FrameError::InvalidJson : FrameError::InvalidUtf8, "NUL byte");
+    return f;
+  }
   if (!utf8::is_valid(text)) {
     fail(f, FrameError::InvalidUtf8, "");
     return f;

@@ -4,6 +4,7 @@
 
 #include "core/limits.hpp"
 #include "core/outbox.hpp"
+#include "core/protocol.hpp"
 #include "support/harness.hpp"
 
 using namespace bos;
@@ -76,4 +77,22 @@ SCENARIO("regression: fuzz_frame: reconnect() during a rotation left the engine 
       }
     }
   }
+}
+
+TEST_CASE("regression: fuzz_frame: a NUL byte ended the frame and hid what followed", "[fuzz][protocol]") {
+  // nlohmann's parser takes a NUL byte for the end of its input, so `{"type":"ack"}<NUL>anything` parsed as
+  // an ack, whatever followed (even invalid UTF-8). JSON has no raw NUL: such a frame is not JSON.
+  using namespace std::string_literals;
+  const auto trailing = parse_server_frame("{\"type\":\"ack\"}\0 trailing"s, 1);
+  CHECK(trailing.type == FrameType::Invalid);
+  CHECK(trailing.error == FrameError::InvalidJson);
+  const auto hidden = parse_server_frame("{\"type\":\"message\",\"message\":\"ok\"}\0\xFF\xFE"s, 1);
+  CHECK(hidden.type == FrameType::Invalid);
+  CHECK(hidden.error == FrameError::InvalidUtf8);
+  const auto inside = parse_server_frame("{\"type\":\"message\",\"message\":\"a\0b\"}"s, 1);
+  CHECK(inside.type == FrameType::Invalid);
+  // The escaped form is a NUL character like any other.
+  const auto escaped = parse_server_frame(R"({"type":"message","message":"a\u0000b"})", 1);
+  CHECK(escaped.type == FrameType::Message);
+  CHECK(escaped.message == "a\0b"s);
 }
