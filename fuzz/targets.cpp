@@ -257,6 +257,13 @@ void check_frame(std::string_view text, const ServerFrame& f, int64_t now) {
     return;
   }
   BOS_FUZZ_EXPECT(f.error != FrameError::TooLarge, where());
+  // JSON has no raw NUL, and nlohmann's parser would take one for the end of the input.
+  if (text.find('\0') != std::string_view::npos) {
+    BOS_FUZZ_EXPECT(f.error == FrameError::InvalidJson || f.error == FrameError::InvalidUtf8 ||
+                        f.error == FrameError::TooDeep,
+                    where());
+    return;
+  }
 
   // Nothing nested deeper than the limit may reach the recursive parser; valid shallow JSON is never refused.
   const DepthProbe depth = probe_depth(text);
