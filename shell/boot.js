@@ -73,13 +73,10 @@
     if (/Safari\//.test(ua) && (m = /Version\/(\d+)/.exec(ua))) return +m[1] < 16;
     return false;  // unknown engines are judged by their features alone
   }
+  // Only the API's presence: creating a probe context costs up to a second on software GL, before any
+  // download could start. A device that has the API but cannot create a context is told by the app.
   function hasWebGL2() {
-    try {
-      var c = document.createElement('canvas');
-      return !!(window.WebGL2RenderingContext && c.getContext('webgl2'));
-    } catch (e) {
-      return false;
-    }
+    return typeof window.WebGL2RenderingContext === 'function';
   }
   var hasWasm = typeof WebAssembly === 'object' && typeof WebAssembly.instantiate === 'function';
   var hasApis = typeof fetch === 'function' && typeof Promise === 'function' && typeof TextDecoder === 'function' &&
@@ -120,27 +117,25 @@
       return r;
     });
   }
+  // The wasm is compiled while it downloads (instantiateStreaming), and the bytes are counted on the
+  // way for the progress bar. Browsers without streams get the plain path.
   function fetchWithProgress(url, expected, onProgress) {
     return fetchChecked(url).then(function (r) {
-      if (!r.body || !r.body.getReader || !expected) return r.arrayBuffer();
+      var streaming = typeof WebAssembly.instantiateStreaming === 'function' && typeof ReadableStream === 'function';
+      if (!r.body || !r.body.getReader || !expected || !streaming) return r;
       var reader = r.body.getReader();
-      var chunks = [];
       var received = 0;
-      function pump() {
-        return reader.read().then(function (step) {
-          if (step.done) {
-            var out = new Uint8Array(received);
-            var at = 0;
-            for (var i = 0; i < chunks.length; i++) { out.set(chunks[i], at); at += chunks[i].length; }
-            return out.buffer;
-          }
-          chunks.push(step.value);
-          received += step.value.length;
-          onProgress(received / expected);
-          return pump();
-        });
-      }
-      return pump();
+      var counted = new ReadableStream({
+        pull: function (controller) {
+          return reader.read().then(function (step) {
+            if (step.done) { controller.close(); return; }
+            received += step.value.length;
+            onProgress(received / expected);
+            controller.enqueue(step.value);
+          });
+        }
+      });
+      return new Response(counted, { headers: { 'Content-Type': 'application/wasm' } });
     });
   }
 
@@ -158,7 +153,41 @@
   }).catch(function () { return ''; });
   progress(0.05);
 
+  // --- tabs: Web Locks taken now, while the app downloads, so it can start at once -----------------
+  // Each tab holds "bos-tab-<id>" for its life; the app reads what other tabs stored under the lock
+  // "bos-storage", held from here until the app has booted (see wasm/pre.js).
+  var tabId = (function () {
+    var a = new Uint32Array(2);
+    try { crypto.getRandomValues(a); } catch (e) { a[0] = Math.random() * 4294967296; a[1] = Date.now(); }
+    return (a[0].toString(36) + a[1].toString(36)).slice(0, 16);
+  })();
+  var locks = { tabId: tabId, ready: false, held: null, release: null, whenReady: null };
+  if (navigator.locks && navigator.locks.request && navigator.locks.query) {
+    locks.whenReady = new Promise(function (readyResolve) {
+      var tabHeld = new Promise(function (resolve) {
+        navigator.locks.request('bos-tab-' + tabId, function () {
+          resolve();
+          return new Promise(function () {});  // held for the life of the page
+        }).catch(function () {});
+      });
+      tabHeld.then(function () {
+        return navigator.locks.request('bos-storage', function () {
+          return navigator.locks.query().then(function (state) {
+            locks.held = new Set((state.held || []).map(function (l) { return l.name; }));
+            locks.ready = true;
+            var released = new Promise(function (resolve) { locks.release = resolve; });
+            readyResolve();
+            // Never block the other tabs for long if this page fails to start.
+            setTimeout(function () { locks.ready = false; locks.release(); }, 30000);
+            return released;
+          });
+        });
+      }).catch(function () { readyResolve(); });
+    });
+  }
+
   var Module = {
+    bosLocks: locks,
     canvas: document.getElementById('canvas'),
     bosFonts: [null, null],
     bosConfigJson: '',
@@ -174,11 +203,14 @@
       });
     }],
     instantiateWasm: function (imports, done) {
-      wasmPromise.then(function (bytes) {
-        progress(0.95);
+      wasmPromise.then(function (response) {
         textEl.textContent = T.starting;
-        return WebAssembly.instantiate(bytes, imports);
+        if (typeof WebAssembly.instantiateStreaming === 'function') {
+          return WebAssembly.instantiateStreaming(response, imports);
+        }
+        return response.arrayBuffer().then(function (bytes) { return WebAssembly.instantiate(bytes, imports); });
       }).then(function (result) {
+        progress(0.95);
         done(result.instance, result.module);
       }).catch(function (e) {
         fail(T.download, T.retry, null, e);

@@ -99,9 +99,9 @@ State& state() {
 
 int64_t now_ms() { return static_cast<int64_t>(emscripten_date_now()); }
 
-void wake() {
+void wake(int frames) {
   State& s = state();
-  s.frames_left = std::max(s.frames_left, 3);  // a few frames: layout settles, hover and press states show
+  s.frames_left = std::max(s.frames_left, frames);
   if (s.paused && !s.gl_lost) {
     s.paused = false;
     emscripten_resume_main_loop();
@@ -194,7 +194,7 @@ namespace {
 EM_BOOL on_mouse_move(int, const EmscriptenMouseEvent* e, void*) {
   State& s = state();
   s.pointer.mouse_move(static_cast<float>(e->clientX) * s.dpr, static_cast<float>(e->clientY) * s.dpr);
-  wake();
+  wake(3);
   return EM_FALSE;
 }
 
@@ -203,13 +203,13 @@ EM_BOOL on_mouse_button(int type, const EmscriptenMouseEvent* e, void*) {
   if (e->button != 0) return EM_FALSE;
   s.pointer.mouse_move(static_cast<float>(e->clientX) * s.dpr, static_cast<float>(e->clientY) * s.dpr);
   s.pointer.mouse_button(type == EMSCRIPTEN_EVENT_MOUSEDOWN);
-  wake();
+  wake(3);
   return EM_FALSE;
 }
 
 EM_BOOL on_mouse_leave(int, const EmscriptenMouseEvent*, void*) {
   state().pointer.mouse_leave();
-  wake();
+  wake(3);
   return EM_FALSE;
 }
 
@@ -229,19 +229,19 @@ EM_BOOL on_touch(int type, const EmscriptenTouchEvent* e, void*) {
     case EMSCRIPTEN_EVENT_TOUCHEND: s.pointer.touch_end(t); break;
     default: s.pointer.touch_cancel(); break;
   }
-  wake();
+  wake(3);
   return EM_TRUE;  // preventDefault: no emulated mouse events, no double taps
 }
 
 EM_BOOL on_wheel(int, const EmscriptenWheelEvent* e, void*) {
   State& s = state();
   s.pointer.wheel(e->deltaY, static_cast<int>(e->deltaMode), static_cast<float>(s.height_px) * 0.8f);
-  wake();
+  wake(3);
   return EM_TRUE;
 }
 
 EM_BOOL on_resize(int, const EmscriptenUiEvent*, void*) {
-  wake();
+  wake(3);
   return EM_FALSE;
 }
 
@@ -283,7 +283,7 @@ void handle_intents(const ui::Intents& in) {
 
 void frame() {
   State& s = state();
-  if (s.gl_lost || !s.app) return;
+  if (s.gl_lost || !s.gl_ready || !s.app) return;
   const double t = emscripten_date_now();
 
   // Canvas backing store in physical pixels (the 3.1.6 GLFW path has no HiDPI; we do it ourselves).
@@ -340,6 +340,7 @@ void frame() {
     bos_js_place_composer(s.placed.left_css, s.placed.bottom_css, s.placed.width_css);
   }
   handle_intents(intents);
+  s.port.flush_announcements();
 
   if (!s.first_frame_done) {
     s.first_frame_done = true;
@@ -347,7 +348,8 @@ void frame() {
   }
   // Render on demand: after a few quiet frames the loop pauses until something wakes it.
   if (s.frames_left > 0) --s.frames_left;
-  const bool busy = pf.animating || s.view.animating() || s.pointer.pending() || ImGui::IsAnyItemActive();
+  const bool busy = pf.animating || s.view.animating() || s.pointer.pending() || ImGui::IsAnyItemActive() ||
+                    s.view.needs_frame();
   if (busy) s.frames_left = std::max(s.frames_left, 1);
   if (s.frames_left == 0) {
     s.paused = true;
@@ -489,6 +491,10 @@ std::string stored(const std::string& key) {
 int main() {
   using namespace bos::web;
   State& s = state();
+  s.large_text = bos_js_load_large_text() != 0;
+  // Connect first: boot.js took the tab locks while the app downloaded, so the app usually boots right
+  // here and its WebSocket opens while WebGL and the font atlas are still being set up.
+  bos_js_begin_boot();
   if (!create_gl()) {
     bos_js_webgl_failed();
     return 0;
@@ -501,10 +507,7 @@ int main() {
   io.ConfigWindowsMoveFromTitleBarOnly = true;
   io.MouseDrawCursor = false;
   ImGui_ImplOpenGL3_Init("#version 300 es");
-  s.large_text = bos_js_load_large_text() != 0;
-
-  s.large_text = bos_js_load_large_text() != 0;
-  // The app boots from pre.js once it knows which other tabs are open (Web Locks), see boot_app().
-  bos_js_begin_boot();
+  s.gl_ready = true;
+  wake();
   return 0;
 }

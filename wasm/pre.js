@@ -199,11 +199,8 @@
   // Every tab holds the Web Lock "bos-tab-<id>" while it lives (released by the browser when it closes or
   // crashes), so "is that tab still open?" has an exact answer. Taking over happens under the exclusive
   // lock "bos-storage", so two tabs never adopt the same messages.
-  var TAB_ID = (function () {
-    var a = new Uint32Array(2);
-    try { crypto.getRandomValues(a); } catch (e) { a[0] = Math.random() * 4294967296; a[1] = Date.now(); }
-    return (a[0].toString(36) + a[1].toString(36)).slice(0, 16);
-  })();
+  var L = Module.bosLocks || { tabId: 'tab' + Date.now().toString(36), ready: false };
+  var TAB_ID = L.tabId;
   var locks = navigator.locks && navigator.locks.request ? navigator.locks : null;
 
   function storedEntries(held) {
@@ -249,24 +246,32 @@
     function boot(held) {
       callWithTwoStrings(Module._bos_boot, TAB_ID, JSON.stringify(storedEntries(held)));
     }
+    function bootHoldingTheLock() {
+      try {
+        boot(L.held);
+      } finally {
+        L.ready = false;
+        if (L.release) L.release();
+      }
+    }
     if (!locks) {
       boot(null);
-      return;
+    } else if (L.ready) {
+      bootHoldingTheLock();  // boot.js took the locks while the app downloaded: start now
+    } else if (L.whenReady) {
+      L.whenReady.then(function () {
+        if (L.ready) bootHoldingTheLock();
+        else withStorageLock(boot);
+      });
+    } else {
+      withStorageLock(boot);
     }
-    var granted;
-    var mine = new Promise(function (resolve) { granted = resolve; });
-    locks.request('bos-tab-' + TAB_ID, function () {
-      granted();
-      return new Promise(function () {});  // held for the life of the page
-    }).catch(function () {});
-    mine.then(function () { return withStorageLock(boot); }).catch(function (e) {
-      console.warn('[buildingos] Web Locks failed, starting without taking over other tabs:', e);
-      boot(null);
-    });
-    setInterval(adoptClosedTabs, 30000);
-    document.addEventListener('visibilitychange', function () {
-      if (document.visibilityState === 'visible') adoptClosedTabs();
-    });
+    if (locks) {
+      setInterval(adoptClosedTabs, 30000);
+      document.addEventListener('visibilitychange', function () {
+        if (document.visibilityState === 'visible') adoptClosedTabs();
+      });
+    }
   };
 
   // --- ready: the automation API ---------------------------------------------------------------------

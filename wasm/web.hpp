@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <vector>
 #include <string>
 
 #include "app/app.hpp"
@@ -27,6 +28,9 @@ class WebPort final : public app::Port {
   void dispatch_event(const char* name, const std::string& detail_json) override;
   void log(LogLevel level, const std::string& text) override;
   void request_frame() override;
+  void flush_announcements();  // once per frame: a burst of messages is one DOM update, not thousands
+
+  std::vector<std::string> pending_announcements;
 
   // Emscripten socket handles by connection generation: handles are never trusted on their own.
   std::map<uint32_t, EMSCRIPTEN_WEBSOCKET_T> sockets;
@@ -40,6 +44,7 @@ struct State {
   // rendering
   int gl_context = 0;
   bool gl_lost = false;
+  bool gl_ready = false;     // WebGL and Dear ImGui are set up (the app may boot, and connect, before)
   bool paused = false;
   int frames_left = 3;       // frames to render before pausing the main loop
   int width_px = 0, height_px = 0;
@@ -64,7 +69,9 @@ struct State {
 
 State& state();
 int64_t now_ms();
-void wake();                 // something changed: render a few frames (resumes the paused loop)
+// Something changed: render `frames` frames (resumes the paused loop). Data changes need one frame (the
+// layout is computed, not discovered); input needs three (ImGui shows hover and press a frame late).
+void wake(int frames = 1);
 void after_event();          // re-arm the deadline timer after any event reached the engine
 void rebuild_fonts();
 std::string page_string(int which);

@@ -153,7 +153,7 @@ void App::run(Effects effects, int64_t now) {
     }
   }
   running_ = false;
-  if (messages_changed || !effects.empty()) port_.request_frame();
+  if (messages_changed) port_.request_frame();  // a persist, a log or a socket effect changes nothing on screen
   emit_status_if_changed(now);
 }
 

@@ -72,11 +72,20 @@ std::string ChatModel::content_id(Role role, int64_t timestamp_ms, std::string_v
   return buf;
 }
 
-void ChatModel::recount() {
+void ChatModel::reindex() {
   content_counts_.clear();
+  temporary_seqs_.clear();
+  acked_seqs_.clear();
   for (const auto& m : messages_) {
     if (m.role != Role::User && !m.temporary) ++content_counts_[content_hash(m.role, m.timestamp_ms, m.text)];
+    if (m.temporary) temporary_seqs_.push_back(m.seq);
+    if (m.role == Role::User && m.state == MessageState::Acked) acked_seqs_.insert(m.seq);
   }
+}
+
+void ChatModel::forget(const ChatMessage& m) {
+  if (m.temporary) temporary_seqs_.erase(std::remove(temporary_seqs_.begin(), temporary_seqs_.end(), m.seq), temporary_seqs_.end());
+  acked_seqs_.erase(m.seq);
 }
 
 void ChatModel::touch(ChatMessage& m) {
@@ -90,8 +99,13 @@ uint64_t ChatModel::append(ChatMessage m) {
   if (m.id.empty()) m.id = id_prefix_ + std::to_string(m.seq);
   if (m.role != Role::User && !m.temporary) ++content_counts_[content_hash(m.role, m.timestamp_ms, m.text)];
   m.version = 1;
+  if (m.temporary) temporary_seqs_.push_back(m.seq);
+  if (m.role == Role::User && m.state == MessageState::Acked) acked_seqs_.insert(m.seq);
   messages_.push_back(std::move(m));
-  while (messages_.size() > kHistoryMaxMessages) messages_.pop_front();
+  while (messages_.size() > kHistoryMaxMessages) {
+    forget(messages_.front());
+    messages_.pop_front();
+  }
   ++revision_;
   return messages_.back().seq;
 }
@@ -127,6 +141,10 @@ const ChatMessage* ChatModel::find_id(std::string_view id) const {
 bool ChatModel::set_state(std::string_view id, MessageState state, FailReason reason) {
   ChatMessage* m = find_id(id);
   if (!m || (m->state == state && m->fail_reason == reason)) return false;
+  if (m->role == Role::User) {
+    if (state == MessageState::Acked) acked_seqs_.insert(m->seq);
+    else acked_seqs_.erase(m->seq);
+  }
   m->state = state;
   m->fail_reason = reason;
   touch(*m);
@@ -136,6 +154,7 @@ bool ChatModel::set_state(std::string_view id, MessageState state, FailReason re
 bool ChatModel::remove_id(std::string_view id) {
   const auto it = std::find_if(messages_.begin(), messages_.end(), [id](const ChatMessage& m) { return m.id == id; });
   if (it == messages_.end()) return false;
+  forget(*it);
   messages_.erase(it);
   ++revision_;
   return true;
@@ -143,26 +162,23 @@ bool ChatModel::remove_id(std::string_view id) {
 
 std::vector<uint64_t> ChatModel::remove_temporary() {
   std::vector<uint64_t> removed;
-  for (const auto& m : messages_) {
-    if (m.temporary) removed.push_back(m.seq);
+  removed.swap(temporary_seqs_);
+  for (const uint64_t seq : removed) {
+    const auto it = std::lower_bound(messages_.begin(), messages_.end(), seq,
+                                     [](const ChatMessage& m, uint64_t s) { return m.seq < s; });
+    if (it != messages_.end() && it->seq == seq) messages_.erase(it);
   }
-  if (removed.empty()) return removed;
-  messages_.erase(std::remove_if(messages_.begin(), messages_.end(), [](const ChatMessage& m) { return m.temporary; }),
-                  messages_.end());
-  ++revision_;
+  if (!removed.empty()) ++revision_;
   return removed;
 }
 
 ChatMessage* ChatModel::oldest_acked_user_message() {
-  for (auto& m : messages_) {
-    if (m.role == Role::User && m.state == MessageState::Acked) return &m;
-  }
-  return nullptr;
+  return acked_seqs_.empty() ? nullptr : find_seq(*acked_seqs_.begin());
 }
 
 void ChatModel::clear() {
   messages_.clear();
-  content_counts_.clear();
+  reindex();
   agent_typing_ = false;
   typing_agent_.clear();
   ++revision_;
@@ -204,7 +220,7 @@ std::string ChatModel::serialize() const {
 
 RestoreError ChatModel::restore(std::string_view blob) {
   messages_.clear();
-  content_counts_.clear();
+  reindex();
   agent_typing_ = false;
   ++revision_;
   if (blob.size() > kMaxPersistedBlobBytes) return RestoreError::TooLarge;
@@ -248,7 +264,7 @@ RestoreError ChatModel::restore(std::string_view blob) {
     msg.version = 1;
     messages_.push_back(std::move(msg));
   }
-  recount();
+  reindex();
   return RestoreError::None;
 }
 
@@ -293,7 +309,7 @@ RestoreError ChatModel::merge(std::string_view blob) {
     m.version = 1;
   }
   messages_ = std::move(merged);
-  recount();
+  reindex();
   ++revision_;
   return RestoreError::None;
 }

@@ -8,6 +8,7 @@
 #pragma once
 #include <cstdint>
 #include <deque>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -88,10 +89,16 @@ class ChatModel {
  private:
   void touch(ChatMessage& m);
 
-  void recount();
+  // Rebuilds the indexes below from messages_ (after restore, merge, clear).
+  void reindex();
+  void forget(const ChatMessage& m);  // drops a message that is going away from the indexes
 
   std::deque<ChatMessage> messages_;
-  std::unordered_map<uint64_t, uint32_t> content_counts_;  // content hash → messages with it so far
+  // Indexes, so that an answer does not scan 10,000 messages: content hash → messages with it so far,
+  // the temporary lines, and the resident's acked (awaiting an answer) messages by seq (oldest first).
+  std::unordered_map<uint64_t, uint32_t> content_counts_;
+  std::vector<uint64_t> temporary_seqs_;
+  std::set<uint64_t> acked_seqs_;
   std::string id_prefix_ = "s";
   uint64_t next_seq_ = 1;
   uint64_t revision_ = 0;

@@ -197,17 +197,15 @@ ServerFrame parse_server_frame(std::string_view text, int64_t now_ms) {
     fail(f, utf8::is_valid(text) ? FrameError::InvalidJson : FrameError::InvalidUtf8, "NUL byte");
     return f;
   }
-  if (!utf8::is_valid(text)) {
-    fail(f, FrameError::InvalidUtf8, "");
-    return f;
-  }
   if (nesting_exceeds(text, kMaxJsonDepth)) {
-    fail(f, FrameError::TooDeep, "");
+    fail(f, FrameError::TooDeep, utf8::is_valid(text) ? "" : "and invalid UTF-8");
     return f;
   }
+  // One pass: nlohmann's lexer rejects ill-formed UTF-8 inside strings, and any non-ASCII byte outside
+  // them is a syntax error, so a document that parses is valid UTF-8. The check runs only to say why not.
   const json obj = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (obj.is_discarded()) {
-    fail(f, FrameError::InvalidJson, "");
+    fail(f, utf8::is_valid(text) ? FrameError::InvalidJson : FrameError::InvalidUtf8, "");
     return f;
   }
   if (!obj.is_object()) {

@@ -394,13 +394,18 @@ ChatView::Layout ChatView::layout_message(const ChatMessage& m, const ViewContex
   return L;
 }
 
+bool ChatView::height_known(const ChatMessage& m, float width) const {
+  const auto it = heights_.find(m.seq);
+  return it != heights_.end() && it->second.version == m.version && it->second.width == width &&
+         it->second.expanded == (m.seq == selected_seq_) && it->second.h > 0;
+}
+
 float ChatView::message_height(const ChatMessage& m, const ViewContext& ctx, float width) {
-  const bool expanded = m.seq == selected_seq_;
   auto& c = heights_[m.seq];
-  if (c.version == m.version && c.width == width && c.expanded == expanded && c.h > 0) return c.h;
+  if (height_known(m, width)) return c.h;
   c.version = m.version;
   c.width = width;
-  c.expanded = expanded;
+  c.expanded = m.seq == selected_seq_;
   c.h = layout_message(m, ctx, width).total;
   return c.h;
 }
@@ -421,6 +426,24 @@ void ChatView::rebuild_rows(const Engine& engine, const ViewContext& ctx, float 
   rows_scale_ = scale;
   rows_typing_ = chat.agent_typing();
   rows_today_ = today;
+
+  // Measuring a bubble (links, wrapping) is the expensive part. A burst of thousands of messages is
+  // measured over several frames, newest first (what the resident sees at the bottom); the others are laid
+  // out with a one-line estimate meanwhile, so no frame does unbounded work.
+  constexpr std::size_t kMeasurePerFrame = 400;
+  std::size_t measured = 0;
+  unmeasured_ = 0;
+  for (auto it = chat.messages().rbegin(); it != chat.messages().rend(); ++it) {
+    if (height_known(*it, width)) continue;
+    if (measured < kMeasurePerFrame) {
+      message_height(*it, ctx, width);
+      ++measured;
+    } else {
+      ++unmeasured_;
+    }
+  }
+  const float estimate = (2 * kPadY + 4 + kRowGap) * d + ctx.fonts.body->FontSize + ctx.fonts.small->FontSize * 1.15f;
+
   rows_.clear();
   rows_.reserve(chat.size() + 16);
   float y = 8 * d;
@@ -432,7 +455,7 @@ void ChatView::rebuild_rows(const Engine& engine, const ViewContext& ctx, float 
       y += 36 * d;
       last_day = day;
     }
-    const float h = message_height(m, ctx, width);
+    const float h = height_known(m, width) ? heights_[m.seq].h : estimate;
     rows_.push_back({Row::Message, m.seq, 0, y, h});
     y += h;
   }
@@ -441,6 +464,7 @@ void ChatView::rebuild_rows(const Engine& engine, const ViewContext& ctx, float 
     y += 44 * d;
   }
   content_h_ = y + 4 * d;
+  if (unmeasured_ > 0) rows_dirty_ = true;  // continue next frame
   // Cached heights of messages that are gone (trimmed history, cleared conversation) are dropped.
   if (heights_.size() > chat.size() + 64) {
     for (auto it = heights_.begin(); it != heights_.end();) {

@@ -87,6 +87,8 @@ class ChatView {
   const ComposerPlacement& composer() const { return composer_; }
   // True while something moves on its own (inertia, a toast's timer is handled by wake_at_ms).
   bool animating() const { return animating_; }
+  // The last frame left work for the next one (a selection changed the layout, heights still to measure).
+  bool needs_frame() const { return rows_dirty_ || unmeasured_ > 0; }
   // The view wants a frame at this time (toast expiry, "Nova tentativa em N s" countdown); 0 = no.
   int64_t wake_at_ms() const { return wake_at_ms_; }
   void show_toast(std::string text, int64_t now_ms);
@@ -119,6 +121,7 @@ class ChatView {
   void draw_overlays(const ViewContext& ctx, const ImVec2& list_pos, const ImVec2& list_size);
   void rebuild_rows(const Engine& engine, const ViewContext& ctx, float width);
   float message_height(const ChatMessage& m, const ViewContext& ctx, float width);
+  bool height_known(const ChatMessage& m, float width) const;
   Layout layout_message(const ChatMessage& m, const ViewContext& ctx, float width) const;
   void draw_message(const ChatMessage& m, const ViewContext& ctx, const ImVec2& origin, float width, Intents& out);
   void draw_ticks(ImDrawList* dl, const ChatMessage& m, ImVec2 pos, float size, const Theme& t) const;
@@ -128,6 +131,7 @@ class ChatView {
   std::vector<Row> rows_;
   std::unordered_map<uint64_t, CachedHeight> heights_;
   bool rows_dirty_ = true;
+  std::size_t unmeasured_ = 0;  // messages laid out with an estimated height, measured over the next frames
   uint64_t rows_revision_ = ~0ull;
   float rows_width_ = -1;
   float rows_scale_ = -1;
