@@ -211,6 +211,13 @@ void restore_seeds() {
       {"deep", std::string(64, '[') + sep + std::string(64, '{')},
   };
   for (const auto& [name, bytes] : blobs) write("restore", name, bytes);
+  // Another tab's stored state (parts 5 and 6), merged after start, before start (0x10), from a live tab (0x20).
+  write("restore", "merge-closed-tab", a.outbox + sep + a.history + sep + a.identity + sep + "\x00" + sep +
+                                           b.outbox + sep + b.history);
+  write("restore", "merge-before-start", sep + sep + sep + "\x10" + sep + b.outbox + sep + b.history);
+  write("restore", "merge-live-tab", a.outbox + sep + a.history + sep + sep + "\x20" + sep + b.outbox + sep + b.history);
+  write("restore", "merge-unreadable-outbox", sep + sep + sep + "\x00" + sep + "{\"v\":1," + sep + b.history);
+  write("restore", "merge-same-tab", a.outbox + sep + a.history + sep + sep + "\x00" + sep + a.outbox + sep + a.history);
 }
 
 }  // namespace

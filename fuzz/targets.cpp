@@ -500,7 +500,9 @@ class Driver {
     note_outbox();
   }
 
-  void boot(bool history_first) {
+  // A page load: restore from storage, then `before_start` (other tabs' state is merged there), start.
+  template <class BeforeStart>
+  void boot(bool history_first, BeforeStart before_start) {
     stored_outbox_.clear();
     if (const auto it = storage.find(StoreKey::Outbox); it != storage.end()) {
       Outbox stored;
@@ -510,7 +512,46 @@ class Driver {
       const StoreKey key = (i == 0) == history_first ? StoreKey::History : StoreKey::Outbox;
       if (const auto it = storage.find(key); it != storage.end()) apply(engine_->restore(key, it->second, now));
     }
+    before_start();
     apply(engine_->start(now));
+    check();
+  }
+  void boot(bool history_first) {
+    boot(history_first, [] {});
+  }
+
+  // Another tab's stored outbox and history, taken over as src/app does (App::take_over): a closed tab's
+  // outbox is adopted, then its history merged; a live tab's history only. Then written at once.
+  void merge_tab(std::string_view outbox, std::string_view history, bool live) {
+    Engine::MergeResult r;
+    bool adopted = false;
+    if (!live && !outbox.empty()) {
+      apply(engine_->merge_stored(StoreKey::Outbox, outbox, {false, false}, now, &r));
+      Outbox theirs;
+      const bool readable = theirs.restore(outbox) == RestoreError::None;
+      BOS_FUZZ_EXPECT(r.readable == readable, "merge_stored(outbox) readable " + std::to_string(r.readable));
+      if (r.complete) {  // the caller deletes their copy now: every message must be ours or delivered
+        for (const auto& e : theirs.entries()) {
+          const ChatMessage* m = engine_->chat().find_id(e.id);
+          BOS_FUZZ_EXPECT(engine_->outbox().find(e.id) ||
+                              (m && (m->state == MessageState::Acked || m->state == MessageState::Answered)),
+                          "another tab's message dropped by a complete merge: " + show(e.id));
+        }
+      }
+      adopted = r.readable && r.complete;
+    }
+    if (!history.empty()) {
+      apply(engine_->merge_stored(StoreKey::History, history, {live, adopted}, now, &r));
+      ChatModel theirs;
+      const bool readable = theirs.restore(history) == RestoreError::None;
+      BOS_FUZZ_EXPECT(r.readable == readable, "merge_stored(history) readable " + std::to_string(r.readable));
+      if (readable && engine_->chat().size() < kHistoryMaxMessages) {
+        for (const auto& m : theirs.messages()) {
+          BOS_FUZZ_EXPECT(engine_->chat().find_id(m.id), "another tab's message missing after a merge: " + show(m.id));
+        }
+      }
+    }
+    apply(engine_->persist_now(now));
     check();
   }
 
@@ -1019,11 +1060,13 @@ void frame_step(Driver& d, uint8_t op_byte, std::string_view rest) {
 
 // [SECTION] fuzz_restore ------------------------------------------------------------------------------
 //
-// Input: OUTBOX [0xFF HISTORY [0xFF IDENTITY [0xFF OPTIONS]]]
+// Input: OUTBOX [0xFF HISTORY [0xFF IDENTITY [0xFF OPTIONS [0xFF THEIR_OUTBOX [0xFF THEIR_HISTORY]]]]]
 //   Each blob alone through its restore function (restore succeeds, or fails leaving things empty; what
 //   restored serializes and restores back byte for byte; bounds hold), then all of them through an Engine
 //   as a page load would (OPTIONS bit 0: history first; bit 1: identity from IDENTITY when it parses;
-//   bit 2: one reload after start). A healthy server must then receive every message the outbox held.
+//   bit 2: one reload after start, bit 3: history first then). THEIR_* are another tab's, merged
+//   (Engine::merge_stored) before start (bit 4) or after; bit 5: that tab is still open. A healthy server
+//   must then receive every message the outbox held.
 
 void check_outbox_restore(std::string_view blob) {
   Outbox o;
@@ -1116,7 +1159,7 @@ void run_frame(const uint8_t* data, std::size_t size) {
 
 void run_restore(const uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
-  const auto parts = split(input, '\xFF', 4);
+  const auto parts = split(input, '\xFF', 6);
   const std::string_view outbox = parts[0];
   const std::string_view history = parts.size() > 1 ? parts[1] : std::string_view{};
   const std::string_view identity = parts.size() > 2 ? parts[2] : std::string_view{};
@@ -1136,7 +1179,15 @@ void run_restore(const uint8_t* data, std::size_t size) {
   if (!outbox.empty()) d.storage[StoreKey::Outbox] = std::string(outbox);
   if (!history.empty()) d.storage[StoreKey::History] = std::string(history);
   if (!identity.empty()) d.storage[StoreKey::Identity] = std::string(identity);
-  d.boot(options & 1);
+  const bool merge = parts.size() > 4;
+  const std::string_view their_outbox = merge ? parts[4] : std::string_view{};
+  const std::string_view their_history = parts.size() > 5 ? parts[5] : std::string_view{};
+  const bool their_tab_live = options & 32;
+  if (merge && (options & 16)) {
+    d.boot(options & 1, [&] { d.merge_tab(their_outbox, their_history, their_tab_live); });
+  } else {
+    d.boot(options & 1);
+  }
   // Everything a valid stored outbox held is in the engine's outbox, in order, unaltered.
   Outbox alone;
   if (alone.restore(outbox) == RestoreError::None) {
@@ -1153,6 +1204,7 @@ void run_restore(const uint8_t* data, std::size_t size) {
     BOS_FUZZ_EXPECT(d.storage.count(StoreKey::Identity) && d.storage[StoreKey::Identity] != identity,
                     "a new identity was not persisted");
   }
+  if (merge && !(options & 16)) d.merge_tab(their_outbox, their_history, their_tab_live);
   const std::vector<std::string> held = [&] {
     std::vector<std::string> ids;
     for (const auto& e : d.engine().outbox().entries()) ids.push_back(e.id);
