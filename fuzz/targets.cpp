@@ -8,6 +8,7 @@
 //   [SECTION] fuzz_frame
 //   [SECTION] fuzz_restore
 //   [SECTION] fuzz_utf8
+//   [SECTION] fuzz_parse, fuzz_load       the untrusted-bytes boundaries alone (fast: millions of runs)
 //
 // Inputs are split on the byte 0xFF, which never occurs in UTF-8: a part holding one is still fuzzed as
 // invalid text by the other bytes (0xC0, 0xF8-0xFE, stray continuations), so nothing is lost by the choice.
@@ -1310,6 +1311,29 @@ void run_utf8(const uint8_t* data, std::size_t size) {
       }
     }
   }
+}
+
+// [SECTION] fuzz_parse, fuzz_load ------------------------------------------------------------------------
+//
+// The two places where untrusted bytes first meet the engine, without the live Engine and the server model
+// around them: fuzz_frame and fuzz_restore check far more per input (a whole session) but run a few
+// hundred inputs a second, these tens of thousands, so they reach the parser's and the restore functions'
+// rare paths much sooner. Same oracles as above.
+//   fuzz_parse  Input: one server text frame (fuzz_frame's inputs are valid ones: the whole file is the frame).
+//   fuzz_load   Input: fuzz_restore's format; OUTBOX, HISTORY and IDENTITY through their restore functions.
+
+void run_parse(const uint8_t* data, std::size_t size) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  check_frame(input, parse_server_frame(input, kT0), kT0);
+}
+
+void run_load(const uint8_t* data, std::size_t size) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  const auto parts = split(input, '\xFF', 3);
+  check_outbox_restore(parts[0]);
+  check_history_restore(parts.size() > 1 ? parts[1] : std::string_view{});
+  Identity id;
+  check_identity(parts.size() > 2 ? parts[2] : std::string_view{}, id);
 }
 
 }  // namespace bos::fuzz

@@ -28,6 +28,11 @@ void run_restore(const uint8_t* data, std::size_t size);
 // utf8::decode/append/is_valid/count_codepoints/repair/trim/truncate against reference implementations.
 void run_utf8(const uint8_t* data, std::size_t size);
 
+// The fast boundary targets: parse_server_frame alone (fuzz_parse), and the three restore functions alone
+// (fuzz_load, fuzz_restore's input format); same checks as run_frame's and run_restore's first steps.
+void run_parse(const uint8_t* data, std::size_t size);
+void run_load(const uint8_t* data, std::size_t size);
+
 struct Target {
   const char* name;  // the fuzzer's name: fuzz_<name>, corpus in fuzz/corpus/<name>/
   void (*run)(const uint8_t* data, std::size_t size);
@@ -36,6 +41,8 @@ inline constexpr Target kTargets[] = {
     {"frame", run_frame},
     {"restore", run_restore},
     {"utf8", run_utf8},
+    {"parse", run_parse},
+    {"load", run_load},
 };
 
 }  // namespace bos::fuzz

@@ -86,3 +86,11 @@ TEST_CASE("fuzz corpus replay: restore (stored outbox, history and identity thro
 TEST_CASE("fuzz corpus replay: utf8 (the UTF-8 helpers against reference implementations)", "[fuzz]") {
   CHECK(replay("utf8") > 0);
 }
+
+TEST_CASE("fuzz corpus replay: parse (server frames through parse_server_frame alone)", "[fuzz]") {
+  CHECK(replay("parse") > 0);
+}
+
+TEST_CASE("fuzz corpus replay: load (stored outbox, history and identity through their restore functions)", "[fuzz]") {
+  CHECK(replay("load") > 0);
+}
