@@ -19,12 +19,19 @@ using namespace bos;
 std::string g_out;
 int g_written = 0;
 
-void write(const std::string& target, const std::string& name, const std::string& bytes) {
+void write_one(const std::string& target, const std::string& name, const std::string& bytes) {
   const std::string dir = g_out + "/" + target;
   ::mkdir(g_out.c_str(), 0755);
   ::mkdir(dir.c_str(), 0755);
   std::ofstream(dir + "/seed-" + name, std::ios::binary) << bytes;
   ++g_written;
+}
+
+// fuzz_parse and fuzz_load read fuzz_frame's and fuzz_restore's inputs: they start from the same seeds.
+void write(const std::string& target, const std::string& name, const std::string& bytes) {
+  write_one(target, name, bytes);
+  if (target == "frame") write_one("parse", name, bytes);
+  if (target == "restore") write_one("load", name, bytes);
 }
 
 // fuzz_frame actions (see Op in targets.cpp): the byte is op + kOpCount * param.
