@@ -169,6 +169,7 @@ void rebuild_fonts() {
   s.fonts.body = add(regular, regular_size, std::round(17.0f * scale));
   s.fonts.small = add(regular, regular_size, std::round(13.5f * scale));
   s.fonts.bold = add(bold ? bold : regular, bold ? bold_size : regular_size, std::round(18.0f * scale));
+  s.fonts.bold_synthetic = bold == nullptr;
   io.Fonts->Build();
   io.FontDefault = s.fonts.body;
   ImGui_ImplOpenGL3_DestroyFontsTexture();

@@ -25,14 +25,13 @@ DENY = re.compile(r"(^|/)(\.[^/]*|.*\.map|.*\.md|config\.json)$")
 HASHED = re.compile(r"\.[0-9a-f]{8,}\.[^/]+$")
 HASH_LEN = 10
 
-# Noto Sans subsets. Regular (every text): Latin, Latin-1, Latin Extended-A, general punctuation, euro
-# sign, replacement glyph. Bold (only the app's own titles: "BuildingOS", "Aviso importante"): ASCII and
-# the accented capitals and small letters of Latin-1, a third of the bytes.
+# Noto Sans subset (every text): Latin, Latin-1, Latin Extended-A, general punctuation, euro sign,
+# replacement glyph. No bold face: the two titles it drew ("BuildingOS", "Aviso importante") cost 9.9 KB
+# gzipped and took the site over its 250 KB budget; the UI draws them in faux bold (src/ui/chat_view.cpp).
+# boot.js and the deploy still accept an optional `data-font-bold`.
 FONTS = {
     "NotoSans-Regular.ttf": ("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
                              "U+0020-007E,U+00A0-00FF,U+0100-017F,U+2000-206F,U+20AC,U+FFFD"),
-    "NotoSans-Bold.ttf": ("/usr/share/fonts/truetype/noto/NotoSans-Bold.ttf",
-                          "U+0020-007E,U+00C0-00FF,U+FFFD"),
 }
 
 

@@ -29,6 +29,15 @@ constexpr ImU32 rgb(uint32_t hex, uint32_t alpha = 255) {
   return IM_COL32((hex >> 16) & 255, (hex >> 8) & 255, hex & 255, alpha);
 }
 
+// A title in the bold face, or in the regular one drawn twice a stroke apart when there is no bold face.
+void draw_strong(ImDrawList* dl, const Fonts& fonts, float size, ImVec2 pos, ImU32 col, const char* text) {
+  dl->AddText(fonts.bold, size, pos, col, text);
+  if (fonts.bold_synthetic) {
+    const float stroke = std::max(1.0f, std::round(size / 20.0f));
+    dl->AddText(fonts.bold, size, ImVec2(pos.x + stroke, pos.y), col, text);
+  }
+}
+
 // The seed page's status colours.
 constexpr ImU32 kConnected = rgb(0x00d4aa);
 constexpr ImU32 kReconnecting = rgb(0xffa726);
@@ -197,7 +206,7 @@ void ChatView::draw_header(const Engine& engine, const ViewContext& ctx, Intents
   ImFont* small = ctx.fonts.small;
   const float tx = lp.x + logo + 10 * d;
   const float title_y = top + h / 2 - bold->FontSize + 2 * d;
-  dl->AddText(bold, bold->FontSize, ImVec2(tx, title_y), theme_.text, "BuildingOS");
+  draw_strong(dl, ctx.fonts, bold->FontSize, ImVec2(tx, title_y), theme_.text, "BuildingOS");
   const ConnState state = engine.state();
   const float dot_r = 4.5f * d;
   const float sy = top + h / 2 + 4 * d;
@@ -686,7 +695,7 @@ void ChatView::draw_message(const ChatMessage& m, const ViewContext& ctx, const 
     dl->AddRectFilled(b0, ImVec2(b0.x + kStripe * d, b1.y), stripe, round, ImDrawFlags_RoundCornersLeft);
     cx += kStripe * d;
     const char* title = text(lang_, m.priority == Priority::High ? Text::NoticeHigh : Text::Notice);
-    dl->AddText(ctx.fonts.bold, small->FontSize, ImVec2(cx, cy), stripe, title);
+    draw_strong(dl, ctx.fonts, small->FontSize, ImVec2(cx, cy), stripe, title);
     cy += small->FontSize * 1.3f;
   }
   dl->AddText(body, body->FontSize, ImVec2(cx, cy), fg, m.text.c_str(), end_of(m.text), L.wrap);

@@ -51,6 +51,8 @@ describe('phone', () => {
     await waitMessage(page, { text: 'chamar elevador' });
     assert.equal(await page.evaluate(() => document.activeElement.id), 'composer-input');
     await waitMessage(page, { role: 'notification' });
+    await page.waitForTimeout(300);
+    await screenshot(page, 'phone-chat');  // the conversation at its newest message, keyboard focus kept
   });
 
   it('shows a counter near the 4,000-character limit and blocks sending over it', async () => {
@@ -69,6 +71,10 @@ describe('phone', () => {
     const { userId } = await page.evaluate(() => window.BuildingOS.state());
     await server.json('/__dev/burst', { user_id: userId, count: 60, text_prefix: 'mensagem antiga ' });
     await waitMessage(page, { text: 'mensagem antiga 60' });
+    await page.waitForTimeout(300);
+    // The message list only (under the header, above the composer): it must move under the finger.
+    const list = { x: 0, y: 120, width: 390, height: 560 };
+    const before = await page.screenshot({ clip: list });
     const cdp = await context.newCDPSession(page);
     // A finger drags down over the message list: the list scrolls towards older messages.
     await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x: 200, y: 300 }] });
@@ -77,6 +83,8 @@ describe('phone', () => {
     }
     await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
     await page.waitForTimeout(300);
+    const after = await page.screenshot({ clip: list });
+    assert.notEqual(Buffer.compare(before, after), 0, 'the drag did not move the message list');
     await screenshot(page, 'phone-scrolled');
     assert.deepEqual(await noProblems(page), []);
   });
@@ -106,8 +114,7 @@ describe('phone', () => {
     }
   });
 
-  it('takes the phone and desktop screenshots', async () => {
-    await screenshot(page, 'phone-chat');
+  it('takes the desktop screenshot of a resident from a building link', async () => {
     const desktop = await browser.newContext(DESKTOP);
     const p2 = await openPage(desktop, server.http + '/#resident=apto-502');
     await waitReady(p2);
