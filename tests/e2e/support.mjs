@@ -108,6 +108,31 @@ export async function waitStatus(page, status, timeout = 20000) {
   await page.waitForFunction((s) => window.BuildingOS && window.BuildingOS.state().status === s, status, { timeout });
 }
 
+// Records, in the page, when the status first leaves 'connected' (page clock, ms), from the
+// buildingos:status events: polling state() can miss a reconnection quicker than the poll. Returns the
+// page's Date.now() at the time of the call. `then` runs in the page right after the listener is set.
+export async function watchLeavingConnected(page, then = null) {
+  return page.evaluate((then) => {
+    window.__bosLeft = window.BuildingOS.state().status !== 'connected' ? Date.now() : null;
+    window.addEventListener('buildingos:status', (e) => {
+      if (e.detail.status !== 'connected' && window.__bosLeft === null) window.__bosLeft = Date.now();
+    });
+    const at = Date.now();
+    if (then === 'visible') {
+      Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true });
+      Object.defineProperty(document, 'hidden', { value: false, configurable: true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }
+    return at;
+  }, then);
+}
+
+// Waits for what watchLeavingConnected() recorded; returns the page time the status left 'connected'.
+export async function waitLeftConnected(page, timeout) {
+  const handle = await page.waitForFunction(() => window.__bosLeft, null, { timeout, polling: 100 });
+  return handle.jsonValue();
+}
+
 // Waits until messages() has one matching every field of `match` (a value, or an array of accepted values).
 // Plain data, not a function: the page's CSP forbids eval, and that is what we want to test.
 export async function waitMessage(page, match, timeout = 20000) {
