@@ -5,26 +5,6 @@
 
 using namespace dstest;
 
-namespace {
-
-std::string percent_encode(const std::string& s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[u >> 4]);
-      out.push_back(kHex[u & 15]);
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
 TEST_CASE("@connections: POST delivers the body as a frame, at any stage and spelling") {
   DSTEST_START_SERVER(server, {"--quiet"});
   std::string id;

@@ -26,22 +26,6 @@ long long rss_bytes(std::uint16_t port) { return stats(port)["rss_bytes"].get<lo
 
 bool connections_are(std::uint16_t port, int n) { return stats(port)["connections"] == n; }
 
-std::string percent_encode(const std::string& s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[u >> 4]);
-      out.push_back(kHex[u & 15]);
-    }
-  }
-  return out;
-}
-
 HttpResult burst(std::uint16_t port, const std::string& user_id, int count, const std::string& prefix) {
   return http_request(port, "POST", "/__dev/burst",
                       R"({"user_id":")" + user_id + R"(","count":)" + std::to_string(count) + R"(,"text_prefix":")" +

@@ -1,6 +1,7 @@
 // checks.hpp: Catch2-aware shorthands shared by the dev server test files (read a text frame or fail, start
 // a server or fail, byte-exact frame patterns).
 #pragma once
+#include <cctype>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -45,6 +46,24 @@ inline std::string regex_escape(const std::string& text) {
   for (const char c : text) {
     if (std::string("\\^$.|?*+()[]{}/").find(c) != std::string::npos) out.push_back('\\');
     out.push_back(c);
+  }
+  return out;
+}
+
+// A path segment as a client would send it (RFC 3986 unreserved characters kept, the rest %XX): the
+// @connections ids are base64 with '+', '/' and '='.
+inline std::string percent_encode(const std::string& s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 15]);
+    }
   }
   return out;
 }
