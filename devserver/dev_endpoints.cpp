@@ -103,7 +103,9 @@ HttpResponse Server::handle_dev(const HttpRequest& req, std::string_view path, s
                                {"frames_in", stats_.frames_in},
                                {"frames_out", stats_.frames_out},
                                {"rss_bytes", rss_bytes()},
-                               {"frames_dropped", stats_.frames_dropped}});
+                               {"frames_dropped", stats_.frames_dropped},
+                               {"log_records", message_log_.total_records()},
+                               {"log_bytes", message_log_.total_bytes()}});
   }
   if (path == "/__dev/messages") {
     if (req.method() != http::verb::get) return method_not_allowed(req, "GET");
@@ -111,9 +113,9 @@ HttpResponse Server::handle_dev(const HttpRequest& req, std::string_view path, s
     if (!user_id || user_id->empty()) return simple_response(&req, 400, "user_id query parameter is required");
     nlohmann::ordered_json messages = nlohmann::ordered_json::array();
     std::uint64_t duplicates = 0;
-    if (const auto it = users_.find(*user_id); it != users_.end()) {
-      duplicates = it->second.duplicates;
-      for (const MessageRecord& r : it->second.log) {
+    if (const MessageLog::UserLog* user = message_log_.find(*user_id)) {
+      duplicates = user->duplicates;
+      for (const MessageRecord& r : user->records) {
         messages.push_back({{"client_msg_id", r.client_msg_id ? nlohmann::ordered_json(*r.client_msg_id)
                                                               : nlohmann::ordered_json(nullptr)},
                             {"message", r.message},
@@ -164,6 +166,23 @@ HttpResponse Server::handle_dev(const HttpRequest& req, std::string_view path, s
         " connections=" + std::to_string(reached) + " sent=" + std::to_string(sent));
     return json_response(req, {{"sent", sent}, {"connections", reached}});
   }
+  if (path == "/__dev/revoke") {
+    if (req.method() != http::verb::post) return method_not_allowed(req, "POST");
+    if (options_.auth_secret.empty()) return simple_response(&req, 400, "no --auth-secret: there are no tokens to revoke");
+    const auto body = json_object_body(req);
+    if (!body) return simple_response(&req, 400, "body must be a JSON object");
+    const std::string* jti = string_field(*body, "jti");
+    if (!jti || !is_valid_jti(*jti)) {
+      return simple_response(&req, 400, "jti must be 1-" + std::to_string(kMaxJtiBytes) +
+                                            " printable characters without spaces");
+    }
+    if (revoked_.add(*jti) == RevokedJtis::AddResult::kFull) {
+      return simple_response(&req, 400, "the revoked list is full (" + std::to_string(kMaxRevokedJtis) + " jtis)");
+    }
+    // Open sockets stay open, as in API Gateway: the authorizer only runs on $connect.
+    log("revoke jti=" + sanitize_for_log(*jti));
+    return json_response(req, {{"revoked", *jti}});
+  }
   if (path == "/__dev/close") {
     if (req.method() != http::verb::post) return method_not_allowed(req, "POST");
     const auto body = json_object_body(req);
@@ -213,7 +232,10 @@ HttpResponse Server::handle_config(const HttpRequest& req) {
       if (plain) endpoint = "ws://" + std::string(host->value());
     }
   }
-  HttpResponse res = json_response(req, {{"websocketEndpoint", endpoint}});
+  nlohmann::ordered_json config = {{"websocketEndpoint", endpoint}};
+  // Only when required, so that today's exact config stays valid (issue 13, "Configuration").
+  if (!options_.auth_secret.empty()) config["auth"] = "required";
+  HttpResponse res = json_response(req, config);
   res.set(http::field::cache_control, "no-cache");
   if (req.method() == http::verb::head) {
     const std::size_t n = res.body().size();

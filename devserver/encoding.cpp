@@ -1,4 +1,11 @@
 // encoding.cpp: see encoding.hpp.
+// Index:
+//   [SECTION] base64 and SHA-1 (Sec-WebSocket-Accept)
+//   [SECTION] URLs (percent-decoding, query parameters)
+//   [SECTION] UTF-8 and JSON nesting
+//   [SECTION] time
+//   [SECTION] text (log sanitising, case, header tokens)
+//   [SECTION] RNG and gateway ids
 #include "encoding.hpp"
 
 #include <algorithm>
@@ -34,6 +41,10 @@ std::uint32_t rotl(std::uint32_t v, int n) { return (v << n) | (v >> (32 - n)); 
 std::uint8_t byte_at(std::string_view s, std::size_t i) { return static_cast<std::uint8_t>(s[i]); }
 
 }  // namespace
+
+//-----------------------------------------------------------------------------------------------------------
+// [SECTION] base64 and SHA-1 (Sec-WebSocket-Accept)
+//-----------------------------------------------------------------------------------------------------------
 
 std::string base64_encode(std::string_view bytes) {
   std::string out;
@@ -149,6 +160,10 @@ std::string websocket_accept_key(std::string_view client_key) {
   return base64_encode(sha1_digest(input));
 }
 
+//-----------------------------------------------------------------------------------------------------------
+// [SECTION] URLs (percent-decoding, query parameters)
+//-----------------------------------------------------------------------------------------------------------
+
 std::optional<std::string> percent_decode(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -183,6 +198,10 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
   }
   return found;
 }
+
+//-----------------------------------------------------------------------------------------------------------
+// [SECTION] UTF-8 and JSON nesting
+//-----------------------------------------------------------------------------------------------------------
 
 bool is_valid_utf8(std::string_view bytes) {
   std::size_t i = 0;
@@ -237,6 +256,10 @@ std::size_t json_nesting_depth(std::string_view text) {
   return deepest;
 }
 
+//-----------------------------------------------------------------------------------------------------------
+// [SECTION] time
+//-----------------------------------------------------------------------------------------------------------
+
 std::string iso8601_utc_ms(std::int64_t epoch_ms) {
   const std::time_t secs = static_cast<std::time_t>(epoch_ms / 1000);
   std::tm tm{};
@@ -256,6 +279,10 @@ std::int64_t epoch_s_now() {
   using namespace std::chrono;
   return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
 }
+
+//-----------------------------------------------------------------------------------------------------------
+// [SECTION] text (log sanitising, case, header tokens)
+//-----------------------------------------------------------------------------------------------------------
 
 std::string sanitize_for_log(std::string_view text, std::size_t max_bytes) {
   std::string out;
@@ -301,6 +328,10 @@ bool header_has_token(std::string_view value, std::string_view token) {
   }
   return false;
 }
+
+//-----------------------------------------------------------------------------------------------------------
+// [SECTION] RNG and gateway ids
+//-----------------------------------------------------------------------------------------------------------
 
 std::uint64_t Rng::next() {
   std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);

@@ -1,4 +1,10 @@
 // options.cpp: see options.hpp.
+// Index:
+//   [SECTION] number and name parsing
+//   [SECTION] usage (--help)
+//   [SECTION] origins
+//   [SECTION] --fault SPEC
+//   [SECTION] the command line
 #include "options.hpp"
 
 #include <charconv>
@@ -6,15 +12,25 @@
 #include <string_view>
 #include <sys/stat.h>
 
+#include "auth.hpp"
 #include "encoding.hpp"
 
 namespace devserver {
+
+//-----------------------------------------------------------------------------------------------------------
+// [SECTION] number and name parsing
+//-----------------------------------------------------------------------------------------------------------
 
 namespace {
 
 constexpr std::int64_t kMaxDelayMs = 3'600'000;        // one hour is plenty for any fault or reply delay
 constexpr std::int64_t kMaxTimeoutS = 7 * 24 * 3600;   // a week
 constexpr std::int64_t kMaxRatePerS = 10'000'000;
+constexpr std::int64_t kMaxColdStartMs = 900'000;       // Lambda's own 15-minute maximum
+constexpr std::int64_t kMinIntegrationTimeoutMs = 50;   // API Gateway's range for the integration timeout
+constexpr std::int64_t kMaxIntegrationTimeoutMs = 29'000;
+constexpr std::int64_t kMaxLogRecordsLimit = 10'000'000;
+constexpr std::int64_t kMaxLogBytesLimit = 4ll * 1024 * 1024 * 1024;
 
 std::optional<std::int64_t> parse_int(std::string_view text, std::int64_t lo, std::int64_t hi) {
   if (text.empty() || text.size() > 19) return std::nullopt;
@@ -53,6 +69,10 @@ std::string range_text(std::int64_t lo, std::int64_t hi) {
 
 }  // namespace
 
+//-----------------------------------------------------------------------------------------------------------
+// [SECTION] usage (--help)
+//-----------------------------------------------------------------------------------------------------------
+
 const char* usage_text() {
   return R"(bos-devserver: a local AWS API Gateway WebSocket emulator with the seed's Lambdas and a demo assistant.
 
@@ -66,6 +86,10 @@ usage: scripts/devserver [options]
   --max-duration-s N        close connections older than N s with 1001 (default 7200)
   --max-new-conn-per-s N    handshakes per second before HTTP 429 (default 500; 0 = unlimited)
   --allow-origin ORIGIN     also accept this browser Origin (repeatable; "*" accepts any)
+  --backend ids|seed        the sendMessage Lambda (default ids):
+                              ids   ack echoes client_msg_id, dedupe per user, ack after the publish
+                              seed  the seed's handler as written: ack without id, before the publish,
+                                    nothing deduped
   --fault SPEC              comma-separated faults, deterministic with --seed:
                               drop=MIN-MAX   abnormal close (no close frame) MIN..MAX ms after open
                               refuse=MS      after each drop, answer upgrades with HTTP 502 for MS ms
@@ -73,6 +97,23 @@ usage: scripts/devserver [options]
                               ack-delay=MS   send each ack MS ms late
                               ack-drop=P     drop each ack with probability P (0..1)
                               lambda-error=P a route answers "Internal server error" with probability P
+                              silent-fail=P  a sendMessage gets nothing back (the handler's caught 500)
+                              handler-error=P  a sendMessage gets only the "Erro ao processar mensagem" frame
+                              publish-fail=P the SNS publish fails: seed = ack then error frame; ids = error
+                                             frame (with client_msg_id), no ack; never a reply
+                              cold-start=MIN-MAX  each sendMessage runs MIN..MAX ms late (ack, typing and
+                                             reply together); past the integration timeout the gateway also
+                                             sends "Endpoint request timed out"
+  --integration-timeout-ms N  API Gateway's integration timeout (default 29000; 50..29000)
+  --auth-secret FILE        require a token on $connect (?token=): compact JWS, HS256, keyed with FILE's
+                            bytes (one trailing newline stripped; at least 32 bytes); /config.json then
+                            says "auth":"required"
+  --revoked-jti FILE        with --auth-secret: jtis refused at the handshake, one per line (re-read when
+                            the file changes; POST /__dev/revoke adds more)
+  --allow-host NAME         also accept this Host name on /__dev/*, /notify and @connections (repeatable;
+                            "*" turns the DNS-rebinding check off)
+  --max-log-records N       bound on all users' /__dev/messages records together (default 200000)
+  --max-log-bytes N         bound on their message bytes together (default 67108864)
   --seed N                  seed for faults and ids (default: random, logged)
   --handshake-timeout-ms N  deadline to receive an HTTP request or handshake (default 10000)
   --quiet                   no log lines on stderr
@@ -82,6 +123,12 @@ When ready it prints exactly one line to stdout: listening ws://HOST:PORT
 Dev-only HTTP endpoints (/notify, /__dev/*, @connections) are described in devserver/README.md.
 )";
 }
+
+const char* to_string(Backend backend) { return backend == Backend::kSeed ? "seed" : "ids"; }
+
+//-----------------------------------------------------------------------------------------------------------
+// [SECTION] origins
+//-----------------------------------------------------------------------------------------------------------
 
 std::optional<std::string> normalize_origin(const std::string& origin_in) {
   std::string origin = ascii_lower(origin_in);
@@ -115,6 +162,10 @@ std::optional<std::string> normalize_origin(const std::string& origin_in) {
   return origin;
 }
 
+//-----------------------------------------------------------------------------------------------------------
+// [SECTION] --fault SPEC
+//-----------------------------------------------------------------------------------------------------------
+
 std::string parse_fault_spec(const std::string& spec, FaultConfig& faults) {
   if (spec.empty()) return "--fault needs a SPEC such as drop=500-2000,refuse=1000";
   std::string_view rest(spec);
@@ -126,35 +177,52 @@ std::string parse_fault_spec(const std::string& spec, FaultConfig& faults) {
     const std::string_view key = item.substr(0, eq);
     const std::string_view value = item.substr(eq + 1);
     const std::string ms_range = range_text(0, kMaxDelayMs);
-    if (key == "drop") {
+    if (key == "drop" || key == "cold-start") {
+      const std::int64_t max_ms = key == "drop" ? kMaxDelayMs : kMaxColdStartMs;
       const std::size_t dash = value.find('-');
-      const auto lo = parse_int(value.substr(0, dash), 0, kMaxDelayMs);
-      const auto hi = dash == std::string_view::npos ? lo : parse_int(value.substr(dash + 1), 0, kMaxDelayMs);
-      if (!lo || !hi) return "--fault drop=MIN-MAX: MIN and MAX must be " + ms_range + " (ms)";
-      if (*hi < *lo) return "--fault drop=MIN-MAX: MAX must not be less than MIN";
-      faults.drop = true;
-      faults.drop_min_ms = *lo;
-      faults.drop_max_ms = *hi;
+      const auto lo = parse_int(value.substr(0, dash), 0, max_ms);
+      const auto hi = dash == std::string_view::npos ? lo : parse_int(value.substr(dash + 1), 0, max_ms);
+      const std::string name = "--fault " + std::string(key) + "=MIN-MAX: ";
+      if (!lo || !hi) return name + "MIN and MAX must be " + range_text(0, max_ms) + " (ms)";
+      if (*hi < *lo) return name + "MAX must not be less than MIN";
+      if (key == "drop") {
+        faults.drop = true;
+        faults.drop_min_ms = *lo;
+        faults.drop_max_ms = *hi;
+      } else {
+        faults.cold_start = true;
+        faults.cold_start_min_ms = *lo;
+        faults.cold_start_max_ms = *hi;
+      }
     } else if (key == "refuse" || key == "swallow" || key == "ack-delay") {
       const auto ms = parse_int(value, 0, kMaxDelayMs);
       if (!ms) return "--fault " + std::string(key) + "=MS: MS must be " + ms_range;
       if (key == "refuse") faults.refuse_ms = *ms;
       else if (key == "swallow") faults.swallow_ms = *ms;
       else faults.ack_delay_ms = *ms;
-    } else if (key == "ack-drop" || key == "lambda-error") {
+    } else if (key == "ack-drop" || key == "lambda-error" || key == "silent-fail" || key == "handler-error" ||
+               key == "publish-fail") {
       const auto p = parse_probability(value);
       if (!p) return "--fault " + std::string(key) + "=P: P must be a probability from 0 to 1 (e.g. 0.25)";
       if (key == "ack-drop") faults.ack_drop_p = *p;
-      else faults.lambda_error_p = *p;
+      else if (key == "lambda-error") faults.lambda_error_p = *p;
+      else if (key == "silent-fail") faults.silent_fail_p = *p;
+      else if (key == "handler-error") faults.handler_error_p = *p;
+      else faults.publish_fail_p = *p;
     } else {
-      return "--fault: unknown fault '" + std::string(key) +
-             "' (known: drop, refuse, swallow, ack-delay, ack-drop, lambda-error)";
+      return "--fault: unknown fault '" + sanitize_for_log(key, 40) +
+             "' (known: drop, refuse, swallow, ack-delay, ack-drop, lambda-error, silent-fail, handler-error, "
+             "publish-fail, cold-start)";
     }
     if (comma == std::string_view::npos) break;
     rest.remove_prefix(comma + 1);
   }
   return {};
 }
+
+//-----------------------------------------------------------------------------------------------------------
+// [SECTION] the command line
+//-----------------------------------------------------------------------------------------------------------
 
 ParseResult parse_options(int argc, const char* const* argv) {
   Options opt;
@@ -177,7 +245,9 @@ ParseResult parse_options(int argc, const char* const* argv) {
     const bool takes_value = arg == "--host" || arg == "--port" || arg == "--static" || arg == "--reply-delay-ms" ||
                              arg == "--idle-timeout-s" || arg == "--max-duration-s" ||
                              arg == "--max-new-conn-per-s" || arg == "--allow-origin" || arg == "--fault" ||
-                             arg == "--seed" || arg == "--handshake-timeout-ms";
+                             arg == "--seed" || arg == "--handshake-timeout-ms" || arg == "--backend" ||
+                             arg == "--integration-timeout-ms" || arg == "--auth-secret" || arg == "--revoked-jti" ||
+                             arg == "--allow-host" || arg == "--max-log-records" || arg == "--max-log-bytes";
     if (!takes_value) {
       if (arg.rfind("-", 0) == 0) return CliError{"unknown option: " + sanitize_for_log(arg) + " (try --help)"};
       return CliError{"unexpected argument: " + sanitize_for_log(arg) + " (try --help)"};
@@ -240,7 +310,44 @@ ParseResult parse_options(int argc, const char* const* argv) {
       const auto v = parse_int(value, 1, kMaxDelayMs);
       if (!v) return CliError{"--handshake-timeout-ms: '" + shown + "' is not " + range_text(1, kMaxDelayMs)};
       opt.handshake_timeout_ms = *v;
+    } else if (arg == "--backend") {
+      if (value == "ids") opt.backend = Backend::kIds;
+      else if (value == "seed") opt.backend = Backend::kSeed;
+      else return CliError{"--backend: '" + shown + "' is not ids or seed"};
+    } else if (arg == "--integration-timeout-ms") {
+      const auto v = parse_int(value, kMinIntegrationTimeoutMs, kMaxIntegrationTimeoutMs);
+      if (!v) {
+        return CliError{"--integration-timeout-ms: '" + shown + "' is not " +
+                        range_text(kMinIntegrationTimeoutMs, kMaxIntegrationTimeoutMs)};
+      }
+      opt.integration_timeout_ms = *v;
+    } else if (arg == "--auth-secret") {
+      const std::string err = load_auth_secret(value, opt.auth_secret);
+      if (!err.empty()) return CliError{err};
+    } else if (arg == "--revoked-jti") {
+      struct stat st{};
+      if (value.empty() || ::stat(value.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+        return CliError{"--revoked-jti: '" + shown + "' is not a readable file"};
+      }
+      opt.revoked_jti_path = value;
+    } else if (arg == "--allow-host") {
+      const std::string host = ascii_lower(value);
+      bool ok = !host.empty() && host.size() <= 253;
+      for (const char c : host) ok = ok && is_host_char(c);
+      if (host != "*" && !ok) return CliError{"--allow-host: '" + shown + "' is not a host name such as devbox.local"};
+      opt.allow_hosts.push_back(host);
+    } else if (arg == "--max-log-records") {
+      const auto v = parse_int(value, 1, kMaxLogRecordsLimit);
+      if (!v) return CliError{"--max-log-records: '" + shown + "' is not " + range_text(1, kMaxLogRecordsLimit)};
+      opt.max_log_records = *v;
+    } else if (arg == "--max-log-bytes") {
+      const auto v = parse_int(value, 1, kMaxLogBytesLimit);
+      if (!v) return CliError{"--max-log-bytes: '" + shown + "' is not " + range_text(1, kMaxLogBytesLimit)};
+      opt.max_log_bytes = *v;
     }
+  }
+  if (!opt.revoked_jti_path.empty() && opt.auth_secret.empty()) {
+    return CliError{"--revoked-jti needs --auth-secret (without it no token is checked)"};
   }
   return opt;
 }

@@ -1,5 +1,13 @@
 // server.cpp: [gateway] listening, $connect rules, the registry, route selection, the @connections API.
 // The seed's Lambdas are in lambdas.cpp; dev endpoints, static files and /notify in dev_endpoints.cpp.
+// Index:
+//   [SECTION] helpers (origins, paths, log redaction, shutdown grace)
+//   [SECTION] lifecycle (construction, listen, start, stop, accept)
+//   [SECTION] HTTP helpers (responses, @connections paths, the Host check)
+//   [SECTION] $connect (handshake rules, the token authorizer, open/close)
+//   [SECTION] routing ($request.body.action, gateway error frames)
+//   [SECTION] @connections
+//   [SECTION] plain HTTP routing
 #include "server.hpp"
 
 #include <algorithm>
@@ -13,6 +21,7 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/status.hpp>
 
+#include "host_check.hpp"
 #include "http_session.hpp"
 #include "pyjson.hpp"
 #include "ws_frame.hpp"
@@ -23,6 +32,10 @@ namespace asio = boost::asio;
 namespace http = boost::beast::http;
 using error_code = boost::system::error_code;
 using tcp = asio::ip::tcp;
+
+//-----------------------------------------------------------------------------------------------------------
+// [SECTION] helpers (origins, paths, log redaction, shutdown grace)
+//-----------------------------------------------------------------------------------------------------------
 
 namespace {
 
@@ -48,6 +61,29 @@ std::string origin_host(const std::string& normalized) {
 }
 
 std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
+
+// The request target for a log line, with any token=... value replaced: tokens are credentials.
+std::string loggable_target(std::string_view target) {
+  const std::size_t q = target.find('?');
+  if (q == std::string_view::npos) return sanitize_for_log(target);
+  std::string out(target.substr(0, q + 1));
+  std::string_view query = target.substr(q + 1);
+  bool first = true;
+  while (true) {
+    const std::size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    if (!first) out.push_back('&');
+    first = false;
+    const std::size_t eq = pair.find('=');
+    const std::string_view key = pair.substr(0, eq);
+    const auto decoded = percent_decode(key);
+    out += decoded.value_or(std::string(key)) == "token" ? std::string(key) + "=<redacted>" : std::string(pair);
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return sanitize_for_log(out);
+}
+
 std::string_view query_of(std::string_view target) {
   const std::size_t q = target.find('?');
   return q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
@@ -77,6 +113,10 @@ struct StopGrace : std::enable_shared_from_this<StopGrace> {
 
 }  // namespace
 
+//-----------------------------------------------------------------------------------------------------------
+// [SECTION] lifecycle (construction, listen, start, stop, accept)
+//-----------------------------------------------------------------------------------------------------------
+
 Server::Server(asio::io_context& io, Options options)
     : io_(io),
       options_(std::move(options)),
@@ -84,7 +124,10 @@ Server::Server(asio::io_context& io, Options options)
       acceptor_(io),
       accept_retry_timer_(io),
       seed_(options_.seed ? *options_.seed : random_seed()),
-      id_rng_(mix_seed(seed_, 0)) {
+      id_rng_(mix_seed(seed_, 0)),
+      message_log_(LogLimits{kMaxLogRecordsPerUser, kMaxLogBytesPerUser,
+                             static_cast<std::size_t>(options_.max_log_records),
+                             static_cast<std::size_t>(options_.max_log_bytes)}) {
   rate_tokens_ = static_cast<double>(options_.max_new_conn_per_s);
   if (!options_.static_dir.empty()) {
     std::error_code ec;
@@ -114,6 +157,9 @@ std::optional<Server::ListenError> Server::listen() {
                            "' is not an IP address (use 127.0.0.1, ::1, 0.0.0.0 or localhost)",
                        true};
   }
+  if (!options_.revoked_jti_path.empty()) {
+    if (std::string err = revoked_.load_file(options_.revoked_jti_path); !err.empty()) return ListenError{err, true};
+  }
   const tcp::endpoint endpoint(address, options_.port);
   const std::string where = sanitize_for_log(options_.host, 60) + ":" + std::to_string(options_.port);
   acceptor_.open(endpoint.protocol(), ec);
@@ -132,7 +178,10 @@ std::string Server::endpoint_url() const {
 }
 
 void Server::start() {
-  log("seed " + std::to_string(seed_) + (options_.static_dir.empty() ? "" : ", static " + static_root_));
+  std::string auth = "auth off";
+  if (!options_.auth_secret.empty()) auth = "auth required (" + std::to_string(revoked_.size()) + " revoked jtis)";
+  log("seed " + std::to_string(seed_) + ", backend " + to_string(options_.backend) + ", " + auth +
+      (options_.static_dir.empty() ? "" : ", static " + static_root_));
   accept_next();
 }
 
@@ -212,7 +261,9 @@ bool Server::take_connection_token() {
   return true;
 }
 
-// --- HTTP helpers ---------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------------------------------------
+// [SECTION] HTTP helpers (responses, @connections paths, the Host check)
+//-----------------------------------------------------------------------------------------------------------
 
 HttpResponse Server::simple_response(const HttpRequest* req, unsigned status, std::string_view message,
                                      std::string_view error_type) {
@@ -247,7 +298,15 @@ bool Server::is_connections_target(std::string_view target) {
   return connections_id_of(path_of(target)).has_value();
 }
 
-// --- $connect ---------------------------------------------------------------------------------------
+bool Server::host_allowed(const HttpRequest& req) const {
+  const auto header = req.find(http::field::host);
+  return devserver::host_allowed(header == req.end() ? std::nullopt : std::optional<std::string_view>(header->value()),
+                                 HostPolicy{options_.host, options_.allow_hosts});
+}
+
+//-----------------------------------------------------------------------------------------------------------
+// [SECTION] $connect (handshake rules, the token authorizer, open/close)
+//-----------------------------------------------------------------------------------------------------------
 
 UpgradeDecision Server::decide_upgrade(const HttpRequest& req, const tcp::endpoint& remote) {
   UpgradeDecision d;
@@ -257,7 +316,7 @@ UpgradeDecision Server::decide_upgrade(const HttpRequest& req, const tcp::endpoi
   const std::string who = remote.address().to_string();
   auto reject = [&](unsigned status, std::string_view message, std::string_view why) {
     d.rejection = simple_response(&req, status, message);
-    log("reject " + std::to_string(status) + " " + who + " " + sanitize_for_log(target) + ": " + std::string(why));
+    log("reject " + std::to_string(status) + " " + who + " " + loggable_target(target) + ": " + std::string(why));
     return std::move(d);
   };
   if (req.method() != http::verb::get || req.version() != 11) {
@@ -287,22 +346,39 @@ UpgradeDecision Server::decide_upgrade(const HttpRequest& req, const tcp::endpoi
     return reject(403, "Forbidden", "origin " + sanitize_for_log(origin->value()) + " not allowed (--allow-origin)");
   }
   if (scheduler_.now_ms() < refuse_until_ms_) return reject(502, "Internal server error", "fault: refuse");
-  // $connect (websocket_manager.handle_connect): user_id is required.
   const auto user_id = query_param(query, "user_id");
+  // The REQUEST authorizer (identity source route.request.querystring.token): API Gateway itself answers
+  // 401 when the identity source is missing; the authorizer's Deny is 403.
+  TokenClaims claims;
+  if (!options_.auth_secret.empty()) {
+    const auto token = query_param(query, "token");
+    if (!token || token->empty()) return reject(401, "Unauthorized", "auth: no token");
+    if (const std::string err = revoked_.refresh(); !err.empty()) log(err);
+    TokenCheck check = verify_hs256_token(*token, options_.auth_secret, epoch_s_now());
+    if (check.verdict != TokenVerdict::kOk) return reject(403, "Forbidden", std::string("auth: ") + to_string(check.verdict));
+    claims = std::move(check.claims);
+    const std::string jti_shown = " jti=" + sanitize_for_log(claims.jti);
+    if (revoked_.contains(claims.jti)) return reject(403, "Forbidden", "auth: revoked" + jti_shown);
+    if (user_id && !user_id->empty() && *user_id != claims.sub) {
+      return reject(403, "Forbidden", "auth: user_id is not the token's sub " + sanitize_for_log(claims.sub) + jti_shown);
+    }
+  }
+  // $connect (websocket_manager.handle_connect): user_id is required.
   if (!user_id || user_id->empty()) {
     d.rejection = HttpResponse{http::status::bad_request, 11};
     d.rejection.set(http::field::content_type, "text/plain; charset=utf-8");
     d.rejection.body() = "user_id required";
     d.rejection.keep_alive(false);
     d.rejection.prepare_payload();
-    log("reject 400 " + who + " " + sanitize_for_log(target) + ": user_id required");
+    log("reject 400 " + who + " " + loggable_target(target) + ": user_id required");
     return d;
   }
   const auto session_id = query_param(query, "session_id");
   d.accept = true;
   d.accept_key = websocket_accept_key(key->value());
   d.setup.id = new_id();
-  d.setup.user_id = *user_id;
+  d.setup.user_id = *user_id;  // equal to claims.sub under --auth-secret: replies are routed by the sub
+  d.setup.jti = claims.jti;
   d.setup.session_id = session_id && !session_id->empty() ? *session_id : "session-" + std::to_string(epoch_s_now());
   d.setup.source_ip = who;
   if (const auto ua = req.find(http::field::user_agent); ua != req.end()) {
@@ -320,7 +396,7 @@ void Server::open_connection(tcp::socket socket, ConnectionSetup setup, std::str
   users_[s.user_id].connection_ids.push_back(s.id);
   ++stats_.total_connections;
   log("connect " + s.id + " user=" + sanitize_for_log(s.user_id) + " session=" + sanitize_for_log(s.session_id) +
-      " ip=" + s.source_ip);
+      " ip=" + s.source_ip + (s.jti.empty() ? "" : " jti=" + sanitize_for_log(s.jti)));
   // The seed's welcome (handle_connect), sent once the socket is open, plus our connectionId extension.
   const ordered_json welcome = {{"type", "status"},
                                 {"status", "connected"},
@@ -341,7 +417,7 @@ void Server::on_closed(WsConnection& conn, std::uint16_t code, std::string_view 
   if (auto user = users_.find(conn.user_id()); user != users_.end()) {
     auto& ids = user->second.connection_ids;
     ids.erase(std::remove(ids.begin(), ids.end(), id), ids.end());
-    if (ids.empty() && user->second.log.empty() && user->second.duplicates == 0) users_.erase(user);
+    if (ids.empty()) users_.erase(user);  // its message log (MessageLog) outlives it, within its own bounds
   }
   // $disconnect (best effort, return value ignored): the seed only deletes the DynamoDB row.
   log("disconnect " + id + " code=" + std::to_string(code) + " reason=\"" + sanitize_for_log(reason) + "\"");
@@ -351,7 +427,9 @@ void Server::on_fault_drop(WsConnection&) {
   if (options_.faults.refuse_ms > 0) refuse_until_ms_ = scheduler_.now_ms() + options_.faults.refuse_ms;
 }
 
-// --- routing ----------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------------------------------------
+// [SECTION] routing ($request.body.action, gateway error frames)
+//-----------------------------------------------------------------------------------------------------------
 
 void Server::send_to(WsConnection& conn, const std::string& json_text) {
   conn.send_data(std::make_shared<const std::string>(ws::encode_message(ws::Opcode::kText, json_text)));
@@ -372,9 +450,12 @@ std::size_t Server::broadcast(const std::string& user_id, const std::string& jso
   return delivered;
 }
 
-std::string Server::forbidden_frame(const WsConnection& conn, const std::string& request_id) const {
-  // Byte-exact: only the first colon has a space after it (aws-samples/simple-websockets-chat-app#24).
-  return R"({"message": "Forbidden", "connectionId":")" + conn.id() + R"(", "requestId":")" + request_id + R"("})";
+std::string Server::gateway_error_frame(const WsConnection& conn, std::string_view message,
+                                        const std::string& request_id) const {
+  // Byte-exact: only the first colon has a space after it (aws-samples/simple-websockets-chat-app#24,
+  // Kludex/mangum#128 for the timeout).
+  return R"({"message": ")" + std::string(message) + R"(", "connectionId":")" + conn.id() + R"(", "requestId":")" +
+         request_id + R"("})";
 }
 
 void Server::on_text(WsConnection& conn, std::string text) {
@@ -394,25 +475,26 @@ void Server::on_text(WsConnection& conn, std::string text) {
   const bool known = action == "sendMessage" || action == "typing" || action == "heartbeat";
   if (!known) {
     log("route " + conn.id() + " (no route) -> Forbidden requestId=" + request_id);
-    send_to(conn, forbidden_frame(conn, request_id));
+    send_to(conn, gateway_error_frame(conn, "Forbidden", request_id));
     return;
   }
   log("route " + conn.id() + " " + action + " requestId=" + request_id);
   if (options_.faults.lambda_error_p > 0 && conn.fault_rng().chance(options_.faults.lambda_error_p)) {
     log("fault lambda-error " + conn.id());
-    send_to(conn, R"({"message": "Internal server error", "connectionId":")" + conn.id() + R"(", "requestId":")" +
-                      request_id + R"("})");
+    send_to(conn, gateway_error_frame(conn, "Internal server error", request_id));
     return;
   }
   if (action == "sendMessage") {
-    lambda_send_message(conn, body);
+    lambda_send_message(conn, std::move(body), request_id);
   } else if (action == "heartbeat") {
     send_to(conn, py_dumps(ordered_json{{"type", "heartbeat"}, {"timestamp", epoch_s_now()}}));
   }
   // typing: the seed only logs it; nothing goes back.
 }
 
-// --- @connections -----------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------------------------------------
+// [SECTION] @connections
+//-----------------------------------------------------------------------------------------------------------
 
 HttpResponse Server::handle_connections_api(const HttpRequest& req, std::string_view raw_id) {
   const http::verb method = req.method();
@@ -467,7 +549,9 @@ HttpResponse Server::handle_connections_api(const HttpRequest& req, std::string_
   return res;
 }
 
-// --- plain HTTP routing -----------------------------------------------------------------------------
+//-----------------------------------------------------------------------------------------------------------
+// [SECTION] plain HTTP routing
+//-----------------------------------------------------------------------------------------------------------
 
 HttpResponse Server::handle_http(const HttpRequest& req) {
   const std::string_view target = req.target();
@@ -479,7 +563,15 @@ HttpResponse Server::handle_http(const HttpRequest& req) {
     const auto origin = req.find(http::field::origin);
     if (origin != req.end() && !origin_allowed(origin->value())) return simple_response(&req, 403, "Forbidden");
   }
-  if (const auto raw_id = connections_id_of(path)) return handle_connections_api(req, *raw_id);
+  const auto raw_id = connections_id_of(path);
+  const bool dev_api = raw_id || path == "/notify" || path.substr(0, 7) == "/__dev/";
+  if (dev_api && !host_allowed(req)) {
+    const auto host = req.find(http::field::host);
+    log("reject 421 " + sanitize_for_log(path) + ": Host " +
+        sanitize_for_log(host == req.end() ? std::string_view{} : host->value(), 80) + " not allowed (--allow-host)");
+    return simple_response(&req, 421, "Misdirected Request: Host not allowed (see --allow-host)");
+  }
+  if (raw_id) return handle_connections_api(req, *raw_id);
   if (path == "/notify") return handle_notify(req);
   if (path.substr(0, 7) == "/__dev/") return handle_dev(req, path, query);
   if (path == "/config.json") return handle_config(req);

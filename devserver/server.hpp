@@ -1,8 +1,10 @@
 // server.hpp: the emulated API Gateway WebSocket API and the seed's Lambdas behind it.
-//   [gateway]  handshake rules ($connect), connection registry, route selection on $request.body.action,
-//              the byte-exact Forbidden / Internal server error frames, the @connections API
-//   [lambdas]  websocket_manager (sendMessage / typing / heartbeat, "Enhanced for production" version),
-//              websocket_responder (via the demo assistant and POST /notify)
+//   [gateway]  handshake rules ($connect, the REQUEST authorizer under --auth-secret), connection registry,
+//              route selection on $request.body.action, the byte-exact Forbidden / Internal server error /
+//              Endpoint request timed out frames, the @connections API, the Host check (DNS rebinding)
+//   [lambdas]  websocket_manager (sendMessage / typing / heartbeat, "Enhanced for production" version, or
+//              the ids contract: --backend), its faults, websocket_responder (via the demo assistant and
+//              POST /notify)
 //   [dev]      /__dev/* endpoints for tests and benchmarks, static files, config.json
 // Single-threaded: everything runs on one io_context.
 #pragma once
@@ -24,7 +26,9 @@
 #include <boost/beast/http/string_body.hpp>
 #include <nlohmann/json.hpp>
 
+#include "auth.hpp"
 #include "encoding.hpp"
+#include "message_log.hpp"
 #include "options.hpp"
 #include "scheduler.hpp"
 #include "ws_connection.hpp"
@@ -37,8 +41,6 @@ using HttpResponse = boost::beast::http::response<boost::beast::http::string_bod
 inline constexpr std::size_t kMaxQueuedBytesPerConnection = 16u * 1024u * 1024u;
 inline constexpr std::size_t kMaxHttpBodyBytes = 131072;  // @connections POST limit; also for our endpoints
 inline constexpr std::size_t kMaxUrlBytes = 4096;         // API Gateway's URL limit
-inline constexpr std::size_t kMaxLogRecordsPerUser = 100000;
-inline constexpr std::size_t kMaxLogBytesPerUser = 32u * 1024u * 1024u;
 inline constexpr std::int64_t kCloseHandshakeTimeoutMs = 2000;
 inline constexpr std::size_t kMaxBurstCount = 1000000;
 
@@ -49,20 +51,22 @@ struct Stats {
   std::uint64_t frames_dropped = 0;  // data messages not sent (client buffer full, swallowed link)
 };
 
-// Every unique sendMessage, for GET /__dev/messages (exactly-once and ordering proofs).
-struct MessageRecord {
-  std::optional<std::string> client_msg_id;
-  std::string message;
-  std::string connection_id;
-  std::int64_t received_at_ms = 0;  // wall clock, epoch ms
-};
-
+// The registry's view of one user (the authorized sub under --auth-secret): replies, notifications and
+// bursts go to these. The user's executed messages live in the MessageLog.
 struct UserState {
   std::vector<std::string> connection_ids;  // open connections, in connect order
-  std::unordered_set<std::string> seen_msg_ids;
-  std::vector<MessageRecord> log;
-  std::size_t log_bytes = 0;
-  std::uint64_t duplicates = 0;
+};
+
+// How one sendMessage invocation fails, if it does (--fault silent-fail / handler-error / publish-fail).
+enum class LambdaFailure { kNone, kSilent, kHandlerError, kPublish };
+
+// What one sendMessage invocation will meet. Drawn when the event arrives, in a fixed order, from the
+// connection's fault stream, so a cold start that reorders invocations cannot change later draws.
+struct Invocation {
+  std::string request_id;
+  std::int64_t cold_start_ms = 0;
+  LambdaFailure failure = LambdaFailure::kNone;
+  bool drop_ack = false;
 };
 
 // The gateway's answer to an upgrade request: 101 with `setup`, or an HTTP error response.
@@ -124,11 +128,18 @@ class Server {
   bool take_connection_token();
   void send_to(WsConnection& conn, const std::string& json_text);
   std::size_t broadcast(const std::string& user_id, const std::string& json_text);
-  std::string forbidden_frame(const WsConnection& conn, const std::string& request_id) const;
+  // {"message": "<message>", "connectionId":"...", "requestId":"..."}: Forbidden, Internal server error,
+  // Endpoint request timed out, byte-exact (only the first colon has a space after it).
+  std::string gateway_error_frame(const WsConnection& conn, std::string_view message, const std::string& request_id) const;
   HttpResponse handle_connections_api(const HttpRequest& req, std::string_view raw_id);
+  bool host_allowed(const HttpRequest& req) const;
   // [lambdas]
-  void lambda_send_message(WsConnection& conn, const nlohmann::json& body);
-  void send_ack(WsConnection& conn, const std::optional<std::string>& client_msg_id);
+  void lambda_send_message(WsConnection& conn, nlohmann::json body, const std::string& request_id);
+  void run_send_message(const std::string& conn_id, const nlohmann::json& body, const Invocation& invocation);
+  // The ack, possibly late (ack-delay) or dropped (ack-drop); `then_frame` follows it (publish-fail).
+  void send_ack(WsConnection& conn, const std::optional<std::string>& client_msg_id, bool drop_ack,
+                std::optional<std::string> then_frame = std::nullopt);
+  std::string error_frame(const std::optional<std::string>& client_msg_id) const;
   void schedule_assistant_reply(const std::string& user_id, const std::string& session_id, std::string text);
   // [dev]
   HttpResponse handle_notify(const HttpRequest& req);
@@ -148,6 +159,8 @@ class Server {
   std::uint64_t connection_ordinal_ = 0;
   std::unordered_map<std::string, std::shared_ptr<WsConnection>> conns_;
   std::unordered_map<std::string, UserState> users_;
+  MessageLog message_log_;
+  RevokedJtis revoked_;
   Stats stats_;
   double rate_tokens_ = 0;
   std::int64_t rate_refilled_ms_ = 0;

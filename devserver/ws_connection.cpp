@@ -1,4 +1,10 @@
 // ws_connection.cpp: see ws_connection.hpp.
+// Index:
+//   [SECTION] construction
+//   [SECTION] reading
+//   [SECTION] writing
+//   [SECTION] closing
+//   [SECTION] deadlines
 #include "ws_connection.hpp"
 
 #include <algorithm>
@@ -29,6 +35,10 @@ const char* to_string(SendResult result) {
   }
   return "unknown";
 }
+
+//-----------------------------------------------------------------------------------------------------------
+// [SECTION] construction
+//-----------------------------------------------------------------------------------------------------------
 
 WsConnection::WsConnection(Server& server, asio::ip::tcp::socket socket, ConnectionSetup setup)
     : server_(server),
@@ -64,7 +74,9 @@ void WsConnection::start(std::string leftover) {
   wait_readable();
 }
 
-// --- reading ----------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------------------------------------
+// [SECTION] reading
+//-----------------------------------------------------------------------------------------------------------
 
 void WsConnection::wait_readable() {
   if (reading_ || state_ == State::kDone) return;
@@ -149,7 +161,9 @@ void WsConnection::handle_bytes(std::string_view bytes) {
   }
 }
 
-// --- writing ----------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------------------------------------
+// [SECTION] writing
+//-----------------------------------------------------------------------------------------------------------
 
 SendResult WsConnection::send_data(const SharedFrame& frames) { return enqueue(frames, true); }
 
@@ -215,7 +229,9 @@ void WsConnection::on_written(const error_code& ec) {
   }
 }
 
-// --- closing ----------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------------------------------------
+// [SECTION] closing
+//-----------------------------------------------------------------------------------------------------------
 
 void WsConnection::close(std::uint16_t code, std::string_view reason) { begin_close(code, reason, false); }
 
@@ -259,7 +275,9 @@ void WsConnection::finish_socket() {
   scheduled_check_ms_ = kNever;
 }
 
-// --- deadlines --------------------------------------------------------------------------------------
+//-----------------------------------------------------------------------------------------------------------
+// [SECTION] deadlines
+//-----------------------------------------------------------------------------------------------------------
 
 void WsConnection::schedule_check(std::int64_t due_ms) {
   if (due_ms == kNever || due_ms >= scheduled_check_ms_ || state_ == State::kDone) return;

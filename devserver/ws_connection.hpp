@@ -26,8 +26,9 @@ const char* to_string(SendResult result);
 // What the gateway knows about a connection once $connect accepted it.
 struct ConnectionSetup {
   std::string id;
-  std::string user_id;
+  std::string user_id;     // under --auth-secret: the token's sub (the query's user_id must equal it)
   std::string session_id;
+  std::string jti;         // the token's jti under --auth-secret, else empty
   std::string source_ip;
   std::optional<std::string> user_agent;
   std::uint64_t fault_seed = 0;
