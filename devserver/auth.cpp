@@ -2,13 +2,14 @@
 // Index:
 //   [SECTION] SHA-256 and HMAC (FIPS 180-4, RFC 2104)
 //   [SECTION] base64url (RFC 4648 section 5)
-//   [SECTION] HS256 compact JWS verification (RFC 7515 / 7519)
+//   [SECTION] HS256 compact JWS verification (RFC 7515 / 7519, docs/identity.md)
 //   [SECTION] the secret file and the revoked jtis
 #include "auth.hpp"
 
-#include <cmath>
 #include <fstream>
 #include <sstream>
+#include <vector>
+
 #include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
@@ -178,52 +179,95 @@ std::optional<std::string> base64url_decode(std::string_view text) {
 }
 
 //-----------------------------------------------------------------------------------------------------------
-// [SECTION] HS256 compact JWS verification (RFC 7515 / 7519)
+// [SECTION] HS256 compact JWS verification (RFC 7515 / 7519, docs/identity.md)
 //-----------------------------------------------------------------------------------------------------------
 
 namespace {
 
 constexpr std::size_t kMaxTokenJsonDepth = 8;
 
-const char* kTokenVerdictNames[] = {"ok", "too long", "malformed", "unsupported alg", "bad signature",
-                                    "bad claims", "expired", "not yet valid"};
+constexpr const char* kTokenVerdictNames[] = {"ok",         "missing",     "oversize",      "malformed", "bad_header",
+                                              "bad_signature", "bad_claims", "not_yet_valid", "expired"};
 
-std::optional<nlohmann::json> decode_json_part(std::string_view part) {
-  const auto bytes = base64url_decode(part);
-  if (!bytes || json_nesting_depth(*bytes) > kMaxTokenJsonDepth) return std::nullopt;
-  nlohmann::json j = nlohmann::json::parse(*bytes, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+// A JSON object, strictly: valid UTF-8, no NaN (nlohmann refuses both), and no duplicate key at any level
+// (parsers disagree on which of two equal keys wins, so two verifiers could read different claims).
+std::optional<nlohmann::json> strict_json_object(std::string_view bytes) {
+  if (json_nesting_depth(bytes) > kMaxTokenJsonDepth) return std::nullopt;
+  std::vector<std::unordered_set<std::string>> keys_per_object;
+  bool duplicate = false;
+  const nlohmann::json::parser_callback_t track = [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using E = nlohmann::json::parse_event_t;
+    if (event == E::object_start) keys_per_object.emplace_back();
+    else if (event == E::object_end && !keys_per_object.empty()) keys_per_object.pop_back();
+    else if (event == E::key && !keys_per_object.empty() && parsed.is_string() &&
+             !keys_per_object.back().insert(parsed.get<std::string>()).second) {
+      duplicate = true;
+    }
+    return true;
+  };
+  nlohmann::json j = nlohmann::json::parse(bytes.begin(), bytes.end(), track, false);
+  if (duplicate || j.is_discarded() || !j.is_object()) return std::nullopt;
   return j;
 }
 
-const std::string* string_claim(const nlohmann::json& payload, const char* name, std::size_t max_bytes) {
-  const auto it = payload.find(name);
-  if (it == payload.end() || !it->is_string()) return nullptr;
-  const std::string& s = it->get_ref<const std::string&>();
-  return s.size() <= max_bytes ? &s : nullptr;
+bool is_id(std::string_view s) {
+  if (s.empty() || s.size() > kMaxIdChars) return false;
+  for (const char c : s) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+                    c == '_' || c == '+' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
 }
 
-// RFC 7519 NumericDate: seconds since the epoch, possibly fractional. Booleans and strings are refused.
+bool is_token_jti(std::string_view s) {
+  if (s.size() < kMinJtiChars || s.size() > kMaxJtiChars) return false;
+  for (const char c : s) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// 1..64 code points, not only U+0020, none of C0/DEL/C1 controls, U+061C, U+200E-F, U+2028-9, U+202A-E,
+// U+2066-9 (nlohmann has already refused invalid UTF-8 and lone surrogates).
+bool is_display_name(std::string_view s) {
+  std::size_t code_points = 0;
+  bool only_spaces = true;
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<std::uint8_t>(s[i]);
+    const std::size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    if (i + len > s.size()) return false;
+    std::uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1Fu) : len == 3 ? (c & 0x0Fu) : (c & 0x07u);
+    for (std::size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<std::uint8_t>(s[i + k]) & 0x3Fu);
+    i += len;
+    ++code_points;
+    if (cp != 0x20) only_spaces = false;
+    const bool forbidden = cp <= 0x1F || (cp >= 0x7F && cp <= 0x9F) || cp == 0x061C || (cp >= 0x200E && cp <= 0x200F) ||
+                           (cp >= 0x2028 && cp <= 0x2029) || (cp >= 0x202A && cp <= 0x202E) ||
+                           (cp >= 0x2066 && cp <= 0x2069) || (cp >= 0xD800 && cp <= 0xDFFF);
+    if (forbidden) return false;
+  }
+  return code_points >= 1 && code_points <= kMaxNameCodePoints && !only_spaces;
+}
+
+// NumericDate as the contract takes it: a JSON integer (not a float, a string or a boolean) in 0..1e11.
 std::optional<std::int64_t> date_claim(const nlohmann::json& payload, const char* name) {
   const auto it = payload.find(name);
-  if (it == payload.end()) return std::nullopt;
-  constexpr std::int64_t kMaxDate = std::int64_t{1} << 40;  // year ~36,800: anything larger is nonsense
+  if (it == payload.end() || !it->is_number_integer()) return std::nullopt;
   if (it->is_number_unsigned()) {
     const auto v = it->get<std::uint64_t>();
-    if (v > static_cast<std::uint64_t>(kMaxDate)) return std::nullopt;
+    if (v > static_cast<std::uint64_t>(kMaxTokenTimeS)) return std::nullopt;
     return static_cast<std::int64_t>(v);
   }
-  if (it->is_number_integer()) {
-    const auto v = it->get<std::int64_t>();
-    if (v < 0 || v > kMaxDate) return std::nullopt;
-    return v;
-  }
-  if (it->is_number_float()) {
-    const double v = it->get<double>();
-    if (!std::isfinite(v) || v < 0 || v > static_cast<double>(kMaxDate)) return std::nullopt;
-    return static_cast<std::int64_t>(v);
-  }
-  return std::nullopt;
+  const auto v = it->get<std::int64_t>();
+  if (v < 0 || v > kMaxTokenTimeS) return std::nullopt;
+  return v;
+}
+
+const std::string* string_claim(const nlohmann::json& payload, const char* name) {
+  const auto it = payload.find(name);
+  return it != payload.end() && it->is_string() ? &it->get_ref<const std::string&>() : nullptr;
 }
 
 bool is_printable_word(std::string_view s) {
@@ -240,14 +284,16 @@ const char* to_string(TokenVerdict verdict) { return kTokenVerdictNames[static_c
 
 bool is_valid_jti(std::string_view jti) { return !jti.empty() && jti.size() <= kMaxJtiBytes && is_printable_word(jti); }
 
-TokenCheck verify_hs256_token(std::string_view token, std::string_view secret, std::int64_t now_s) {
+TokenCheck verify_hs256_token(std::string_view token, std::string_view key, std::int64_t now_s) {
   TokenCheck check;
   auto fail = [&check](TokenVerdict v) {
     check.verdict = v;
     check.claims = {};
     return check;
   };
-  if (token.size() > kMaxTokenBytes) return fail(TokenVerdict::kTooLong);
+  // Shape first, before anything is decoded: size, three canonical base64url segments.
+  if (token.empty()) return fail(TokenVerdict::kMissing);
+  if (token.size() > kMaxTokenBytes) return fail(TokenVerdict::kOversize);
   const std::size_t dot1 = token.find('.');
   const std::size_t dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
   if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) {
@@ -255,166 +301,177 @@ TokenCheck verify_hs256_token(std::string_view token, std::string_view secret, s
   }
   const std::string_view header_part = token.substr(0, dot1);
   const std::string_view payload_part = token.substr(dot1 + 1, dot2 - dot1 - 1);
-  const std::string_view signature_part = token.substr(dot2 + 1);
   if (header_part.empty() || payload_part.empty()) return fail(TokenVerdict::kMalformed);
+  const auto header_bytes = base64url_decode(header_part);
+  const auto payload_bytes = base64url_decode(payload_part);
+  const auto signature = base64url_decode(token.substr(dot2 + 1));
+  if (!header_bytes || !payload_bytes || !signature) return fail(TokenVerdict::kMalformed);
 
-  // The header decides nothing but "is this HS256": alg "none", HS512, RS256 (the classic key-confusion
-  // attack) and unknown critical extensions are refused before any key is used.
-  const auto header = decode_json_part(header_part);
+  // The header decides nothing but "is this HS256": the algorithm is pinned, never taken from the token
+  // (none, HS512, RS256 key confusion), and no extension that changes how the signature is read.
+  const auto header = strict_json_object(*header_bytes);
   if (!header) return fail(TokenVerdict::kMalformed);
   const auto alg = header->find("alg");
-  if (alg == header->end() || !alg->is_string() || alg->get_ref<const std::string&>() != "HS256" ||
-      header->contains("crit")) {
-    return fail(TokenVerdict::kUnsupportedAlg);
+  if (alg == header->end() || !alg->is_string() || alg->get_ref<const std::string&>() != "HS256") {
+    return fail(TokenVerdict::kBadHeader);
+  }
+  if (const auto typ = header->find("typ"); typ != header->end() && !(typ->is_string() && typ->get_ref<const std::string&>() == "JWT")) {
+    return fail(TokenVerdict::kBadHeader);
+  }
+  if (header->contains("crit") || header->contains("b64")) return fail(TokenVerdict::kBadHeader);
+  if (signature->size() != 32 ||
+      !constant_time_equal(*signature, hmac_sha256(key, token.substr(0, dot2)))) {
+    return fail(TokenVerdict::kBadSignature);
   }
 
-  const auto signature = base64url_decode(signature_part);
-  const std::string expected = hmac_sha256(secret, token.substr(0, dot2));
-  if (!signature || !constant_time_equal(*signature, expected)) return fail(TokenVerdict::kBadSignature);
-
-  // Signed by our secret from here on; still checked, as a minting bug must not open a socket.
-  const auto payload = decode_json_part(payload_part);
+  // Signed with our key from here on; still checked, as a minting bug must not open a socket.
+  const auto payload = strict_json_object(*payload_bytes);
   if (!payload) return fail(TokenVerdict::kBadClaims);
-  const std::string* sub = string_claim(*payload, "sub", kMaxSubBytes);
-  const std::string* bld = string_claim(*payload, "bld", kMaxSubBytes);
-  const std::string* name = string_claim(*payload, "name", kMaxNameBytes);
-  const std::string* jti = string_claim(*payload, "jti", kMaxJtiBytes);
+  const std::string* sub = string_claim(*payload, "sub");
+  const std::string* bld = string_claim(*payload, "bld");
+  const std::string* name = string_claim(*payload, "name");
+  const std::string* jti = string_claim(*payload, "jti");
   const auto iat = date_claim(*payload, "iat");
   const auto exp = date_claim(*payload, "exp");
-  if (!sub || !bld || !name || !jti || !iat || !exp) return fail(TokenVerdict::kBadClaims);
+  if (!sub || !bld || !name || !jti || !iat || !exp || payload->contains("aud")) return fail(TokenVerdict::kBadClaims);
+  std::optional<std::int64_t> nbf;
+  if (payload->contains("nbf")) {
+    nbf = date_claim(*payload, "nbf");
+    if (!nbf) return fail(TokenVerdict::kBadClaims);
+  }
   // sub is "<resident>@<bld>": the responder looks users up by UserId alone, and apto-502 exists everywhere.
   const std::size_t at = sub->find('@');
-  if (!is_printable_word(*sub) || at == 0 || at == std::string::npos || sub->find('@', at + 1) != std::string::npos ||
-      bld->empty() || sub->substr(at + 1) != *bld || !is_valid_jti(*jti)) {
+  if (!is_id(*bld) || at == std::string::npos || !is_id(std::string_view(*sub).substr(0, at)) ||
+      std::string_view(*sub).substr(at + 1) != *bld || !is_display_name(*name) || !is_token_jti(*jti)) {
     return fail(TokenVerdict::kBadClaims);
   }
-  if (*exp <= *iat) return fail(TokenVerdict::kBadClaims);
-  if (*iat > now_s + kTokenClockSkewS) return fail(TokenVerdict::kNotYetValid);
-  if (payload->contains("nbf")) {
-    const auto nbf = date_claim(*payload, "nbf");
-    if (!nbf) return fail(TokenVerdict::kBadClaims);
-    if (*nbf > now_s + kTokenClockSkewS) return fail(TokenVerdict::kNotYetValid);
-  }
-  if (now_s >= *exp + kTokenClockSkewS) return fail(TokenVerdict::kExpired);
+  if (*exp <= *iat || *exp - *iat > kMaxTokenLifetimeS) return fail(TokenVerdict::kBadClaims);
+
+  if (*iat > now_s + kTokenLeewayS || (nbf && *nbf > now_s + kTokenLeewayS)) return fail(TokenVerdict::kNotYetValid);
+  if (*exp <= now_s - kTokenLeewayS) return fail(TokenVerdict::kExpired);
 
   check.verdict = TokenVerdict::kOk;
   check.claims = TokenClaims{*sub, *bld, *name, *jti, *iat, *exp};
   return check;
 }
 
-std::string sign_hs256_token(std::string_view header_json, std::string_view payload_json, std::string_view secret) {
+std::string sign_hs256_token(std::string_view header_json, std::string_view payload_json, std::string_view key) {
   std::string input = base64url_encode(header_json) + "." + base64url_encode(payload_json);
-  const std::string signature = hmac_sha256(secret, input);
+  const std::string signature = hmac_sha256(key, input);
   return input + "." + base64url_encode(signature);
+}
+
+ConnectAuth authorize_connect(const std::optional<std::string>& token, std::size_t token_count,
+                              const std::optional<std::string>& user_id, std::size_t user_id_count,
+                              std::string_view key, std::int64_t now_s, RevokedJtis& revoked) {
+  ConnectAuth out;
+  auto deny = [&out](int status, std::string reason) {
+    out.status = status;
+    out.reason = std::move(reason);
+    out.claims = {};
+    return out;
+  };
+  // API Gateway answers 401 itself when the identity source is missing or empty.
+  if (!token || token->empty()) return deny(401, "missing");
+  // Two token= or user_id= parameters: API Gateway passes one, a Lambda may read the other.
+  if (token_count > 1 || user_id_count > 1) return deny(403, "duplicate_parameter");
+  TokenCheck check = verify_hs256_token(*token, key, now_s);
+  if (check.verdict != TokenVerdict::kOk) return deny(403, to_string(check.verdict));
+  if (const std::string err = revoked.refresh(); !err.empty()) return deny(403, "store_error: " + err);
+  const std::string who = " (jti=" + sanitize_for_log(check.claims.jti) + " sub=" + sanitize_for_log(check.claims.sub) + ")";
+  if (revoked.contains(check.claims.jti)) return deny(403, "revoked" + who);
+  if (user_id && *user_id != check.claims.sub) return deny(403, "user_mismatch" + who);
+  out.claims = std::move(check.claims);
+  return out;
 }
 
 //-----------------------------------------------------------------------------------------------------------
 // [SECTION] the secret file and the revoked jtis
 //-----------------------------------------------------------------------------------------------------------
 
-namespace {
-
-struct FileStamp {
-  std::int64_t mtime_ns = -1;
-  std::int64_t size = -1;
-};
-
-std::optional<FileStamp> stamp_of(const std::string& path) {
-  struct stat st{};
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
-  return FileStamp{static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec,
-                   static_cast<std::int64_t>(st.st_size)};
-}
-
-}  // namespace
-
-std::string load_auth_secret(const std::string& path, std::string& secret_out) {
-  const std::string shown = sanitize_for_log(path, 80);
-  const auto stamp = stamp_of(path);
-  if (!stamp) return "--auth-secret: cannot read '" + shown + "' (not a regular file)";
-  if (stamp->size > static_cast<std::int64_t>(kMaxAuthSecretBytes) + 1) {
-    return "--auth-secret: '" + shown + "' is larger than " + std::to_string(kMaxAuthSecretBytes) + " bytes";
+std::string key_from_secret_bytes(std::string_view data, std::string& key_out) {
+  if (data.size() > kMaxAuthSecretBytes) {
+    return "is over " + std::to_string(kMaxAuthSecretBytes) + " bytes: not a secret file";
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return "--auth-secret: cannot open '" + shown + "'";
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  std::string secret = bytes.str();
-  if (!secret.empty() && secret.back() == '\n') secret.pop_back();  // exactly one, as `echo` writes it
-  if (secret.size() > kMaxAuthSecretBytes) {
-    return "--auth-secret: '" + shown + "' is larger than " + std::to_string(kMaxAuthSecretBytes) + " bytes";
+  std::string key(data);
+  if (!key.empty() && key.back() == '\n') key.pop_back();  // exactly one 0x0A, as `echo` writes it
+  if (key.size() < kMinAuthSecretBytes) {
+    return "is " + std::to_string(key.size()) + " bytes; at least " + std::to_string(kMinAuthSecretBytes) +
+           " are required (make one with: head -c 48 /dev/urandom | base64 > FILE)";
   }
-  if (secret.size() < kMinAuthSecretBytes) {
-    return "--auth-secret: the secret in '" + shown + "' has " + std::to_string(secret.size()) +
-           " bytes; HS256 needs at least " + std::to_string(kMinAuthSecretBytes) +
-           " (e.g. head -c 48 /dev/urandom | base64 > FILE)";
+  std::string_view trimmed(key);
+  while (!trimmed.empty() && (trimmed.front() == ' ' || trimmed.front() == '\t' || trimmed.front() == '\n' ||
+                              trimmed.front() == '\r' || trimmed.front() == '\v' || trimmed.front() == '\f')) {
+    trimmed.remove_prefix(1);
   }
-  secret_out = std::move(secret);
+  for (const std::string_view prefix : {std::string_view("-----BEGIN"), std::string_view("ssh-"), std::string_view("ecdsa-sha2-")}) {
+    if (trimmed.substr(0, prefix.size()) == prefix) return "looks like a PEM or SSH key; HS256 needs a random secret";
+  }
+  key_out = std::move(key);
   return {};
 }
 
-std::string RevokedJtis::read(std::unordered_set<std::string>& out) const {
-  const std::string shown = sanitize_for_log(path_, 80);
-  std::ifstream in(path_, std::ios::binary);
-  if (!in) return "--revoked-jti: cannot open '" + shown + "'";
-  std::string line;
-  std::size_t line_no = 0;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (line.size() > kMaxJtiBytes + 64) {
-      return "--revoked-jti: line " + std::to_string(line_no) + " of '" + shown + "' is too long for a jti";
-    }
-    std::string_view v(line);
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '\r')) v.remove_suffix(1);
-    if (v.empty() || v.front() == '#') continue;
-    if (!is_valid_jti(v)) {
-      return "--revoked-jti: line " + std::to_string(line_no) + " of '" + shown + "' is not a jti (1-" +
-             std::to_string(kMaxJtiBytes) + " printable characters, no spaces)";
-    }
-    out.emplace(v);
-    if (out.size() > kMaxRevokedJtis) {
-      return "--revoked-jti: '" + shown + "' lists more than " + std::to_string(kMaxRevokedJtis) + " jtis";
-    }
+std::string load_auth_secret(const std::string& path, std::string& key_out) {
+  const std::string shown = "--auth-secret: '" + sanitize_for_log(path, 80) + "' ";
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return shown + "is not a readable file";
+  if (st.st_size > static_cast<off_t>(kMaxAuthSecretBytes)) {
+    return shown + "is over " + std::to_string(kMaxAuthSecretBytes) + " bytes: not a secret file";
   }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return shown + "cannot be opened";
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  const std::string error = key_from_secret_bytes(bytes.str(), key_out);
+  return error.empty() ? std::string() : shown + error;
+}
+
+std::optional<RevokedJtis::Stamp> RevokedJtis::stamp_of(const std::string& path) {
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  return Stamp{static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec,
+               static_cast<std::int64_t>(st.st_size), static_cast<std::uint64_t>(st.st_ino)};
+}
+
+std::string RevokedJtis::read(const Stamp& stamp) {
+  const std::string shown = "--revoked-jti: '" + sanitize_for_log(path_, 80) + "' ";
+  if (stamp.size > static_cast<std::int64_t>(kMaxRevokedFileBytes)) {
+    return shown + "is over " + std::to_string(kMaxRevokedFileBytes) + " bytes (a bigger list belongs in DynamoDB)";
+  }
+  std::ifstream in(path_, std::ios::binary);
+  if (!in) return shown + "cannot be opened";
+  std::unordered_set<std::string> jtis;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::string_view v(line);
+    auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; };
+    while (!v.empty() && space(v.front())) v.remove_prefix(1);
+    while (!v.empty() && space(v.back())) v.remove_suffix(1);
+    if (!v.empty()) jtis.emplace(v);
+  }
+  from_file_ = std::move(jtis);
+  stamp_ = stamp;
   return {};
 }
 
 std::string RevokedJtis::load_file(const std::string& path) {
   path_ = path;
   const auto stamp = stamp_of(path);
-  if (!stamp) return "--revoked-jti: cannot read '" + sanitize_for_log(path, 80) + "' (not a regular file)";
-  std::unordered_set<std::string> jtis;
-  std::string error = read(jtis);
-  if (!error.empty()) return error;
-  from_file_ = std::move(jtis);
-  file_mtime_ns_ = stamp->mtime_ns;
-  file_size_ = stamp->size;
-  return {};
+  if (!stamp) return "--revoked-jti: '" + sanitize_for_log(path, 80) + "' is not a readable file";
+  return read(*stamp);
 }
 
 std::string RevokedJtis::refresh() {
   if (path_.empty()) return {};
-  auto report = [this](std::string error) {
-    if (error == last_error_) return std::string();
-    last_error_ = error;
-    return error.empty() ? std::string() : error + "; keeping the " + std::to_string(from_file_.size()) + " jtis read before";
-  };
   const auto stamp = stamp_of(path_);
-  if (!stamp) return report("--revoked-jti: cannot read '" + sanitize_for_log(path_, 80) + "'");
-  if (stamp->mtime_ns == file_mtime_ns_ && stamp->size == file_size_) return report({});
-  std::unordered_set<std::string> jtis;
-  std::string error = read(jtis);
-  if (!error.empty()) return report(std::move(error));
-  from_file_ = std::move(jtis);
-  file_mtime_ns_ = stamp->mtime_ns;
-  file_size_ = stamp->size;
-  return report({});
+  if (!stamp) return "--revoked-jti: '" + sanitize_for_log(path_, 80) + "' cannot be read";
+  if (*stamp == stamp_) return {};
+  return read(*stamp);
 }
 
 RevokedJtis::AddResult RevokedJtis::add(const std::string& jti) {
   if (contains(jti)) return AddResult::kAlreadyRevoked;
-  if (size() >= kMaxRevokedJtis) return AddResult::kFull;
+  if (from_api_.size() >= kMaxRevokedJtis) return AddResult::kFull;
   from_api_.insert(jti);
   return AddResult::kAdded;
 }

@@ -199,6 +199,18 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
   return found;
 }
 
+std::size_t query_param_count(std::string_view query, std::string_view key) {
+  std::size_t count = 0;
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    const std::string_view raw_key = pair.substr(0, pair.find('='));
+    if (percent_decode(raw_key).value_or(std::string(raw_key)) == key) ++count;
+  }
+  return count;
+}
+
 //-----------------------------------------------------------------------------------------------------------
 // [SECTION] UTF-8 and JSON nesting
 //-----------------------------------------------------------------------------------------------------------

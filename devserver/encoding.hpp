@@ -23,6 +23,8 @@ std::string websocket_accept_key(std::string_view client_key);
 std::optional<std::string> percent_decode(std::string_view text);
 // The value of `key` in a query string (last occurrence wins, as API Gateway's queryStringParameters).
 std::optional<std::string> query_param(std::string_view query, std::string_view key);
+// How many times `key` appears in a query string.
+std::size_t query_param_count(std::string_view query, std::string_view key);
 
 // Strict UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
 bool is_valid_utf8(std::string_view bytes);

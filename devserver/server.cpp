@@ -347,21 +347,17 @@ UpgradeDecision Server::decide_upgrade(const HttpRequest& req, const tcp::endpoi
   }
   if (scheduler_.now_ms() < refuse_until_ms_) return reject(502, "Internal server error", "fault: refuse");
   const auto user_id = query_param(query, "user_id");
-  // The REQUEST authorizer (identity source route.request.querystring.token): API Gateway itself answers
-  // 401 when the identity source is missing; the authorizer's Deny is 403.
+  // The REQUEST authorizer (identity source route.request.querystring.token), as backend/authorizer does
+  // it (docs/identity.md): 401 without a token, 403 for everything else it refuses.
   TokenClaims claims;
   if (!options_.auth_secret.empty()) {
-    const auto token = query_param(query, "token");
-    if (!token || token->empty()) return reject(401, "Unauthorized", "auth: no token");
-    if (const std::string err = revoked_.refresh(); !err.empty()) log(err);
-    TokenCheck check = verify_hs256_token(*token, options_.auth_secret, epoch_s_now());
-    if (check.verdict != TokenVerdict::kOk) return reject(403, "Forbidden", std::string("auth: ") + to_string(check.verdict));
-    claims = std::move(check.claims);
-    const std::string jti_shown = " jti=" + sanitize_for_log(claims.jti);
-    if (revoked_.contains(claims.jti)) return reject(403, "Forbidden", "auth: revoked" + jti_shown);
-    if (user_id && !user_id->empty() && *user_id != claims.sub) {
-      return reject(403, "Forbidden", "auth: user_id is not the token's sub " + sanitize_for_log(claims.sub) + jti_shown);
+    ConnectAuth auth = authorize_connect(query_param(query, "token"), query_param_count(query, "token"), user_id,
+                                         query_param_count(query, "user_id"), options_.auth_secret, epoch_s_now(), revoked_);
+    if (auth.status != 0) {
+      return reject(static_cast<unsigned>(auth.status), auth.status == 401 ? "Unauthorized" : "Forbidden",
+                    "auth: " + sanitize_for_log(auth.reason, 200));
     }
+    claims = std::move(auth.claims);
   }
   // $connect (websocket_manager.handle_connect): user_id is required.
   if (!user_id || user_id->empty()) {

@@ -106,14 +106,14 @@ TEST_CASE("auth: the HMAC agrees with Python's hashlib/hmac, both ways") {
   const std::string py_token = run_python(std::string(kPythonHelpers) + R"(
 now = int(time.time())
 h = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-p = b64(json.dumps({"sub": "apto-77@torre-py", "bld": "torre-py", "name": "Apto 77", "iat": now, "exp": now + 600, "jti": "py-1"}).encode())
+p = b64(json.dumps({"sub": "apto-77@torre-py", "bld": "torre-py", "name": "Apto 77", "iat": now, "exp": now + 600, "jti": "py-1-0123456789abcdefghij"}).encode())
 print(h + "." + p + "." + b64(hmac.new(secret, (h + "." + p).encode(), hashlib.sha256).digest()))
 )", {"mint", kTestSecret});
   INFO(py_token);
   const devserver::TokenCheck check = devserver::verify_hs256_token(py_token, kTestSecret, now_s());
   CHECK(check.verdict == devserver::TokenVerdict::kOk);
   CHECK(check.claims.sub == "apto-77@torre-py");
-  CHECK(check.claims.jti == "py-1");
+  CHECK(check.claims.jti == "py-1-0123456789abcdefghij");
   // ... and a token minted here verifies in Python.
   const std::string ours = mint(TokenSpec{});
   CHECK(run_python(std::string(kPythonHelpers) + R"(
@@ -125,7 +125,9 @@ print("ok" if hmac.compare_digest(s, b64(hmac.new(secret, (h + "." + p).encode()
 TEST_CASE("auth: --auth-secret needs at least 32 bytes after one trailing newline is stripped") {
   SECTION("refused with exit 2 and one bos-devserver line") {
     const std::string contents = GENERATE(as<std::string>{}, "", "short", std::string(31, 'k'),
-                                          std::string(31, 'k') + "\n", std::string(30, 'k') + "\n\n");
+                                          std::string(31, 'k') + "\n", std::string(30, 'k') + "\n\n",
+                                          "-----BEGIN PRIVATE KEY-----\n" + std::string(64, 'A') + "\n",
+                                          "ssh-ed25519 " + std::string(68, 'A') + " me@host\n", std::string(4097, 'k'));
     TempFile secret(contents);
     const RunResult r = run_devserver({"--auth-secret", secret.path()});
     INFO(r.err);
@@ -149,11 +151,11 @@ TEST_CASE("auth: --auth-secret needs at least 32 bytes after one trailing newlin
 
 TEST_CASE("auth: the other new arguments are checked too (exit 2)") {
   TempFile secret(kTestSecret);
-  TempFile bad_list("ok-jti\nhas a space\n");
+  TempFile bad_list("ok-jti\n");
   const std::vector<std::vector<std::string>> table = {
       {"--revoked-jti", "/definitely/not/a/file"},
-      {"--revoked-jti", bad_list.path()},  // needs --auth-secret, and the list is bad anyway
-      {"--auth-secret", secret.path(), "--revoked-jti", bad_list.path()},
+      {"--revoked-jti", bad_list.path()},  // needs --auth-secret
+      {"--auth-secret", secret.path(), "--revoked-jti", "/tmp"},
       {"--auth-secret", secret.path(), "--revoked-jti", "/definitely/not/a/file"},
       {"--allow-host", "evil example"},
       {"--allow-host", ""},
@@ -183,7 +185,7 @@ TEST_CASE("auth: the other new arguments are checked too (exit 2)") {
 
 TEST_CASE("auth: the handshake token table") {
   TempFile secret(kTestSecret + "\n");
-  TempFile revoked("# revoked by the building office\njti-revoked-in-file\n\n  jti-with-spaces-around  \r\n");
+  TempFile revoked(test_jti("revoked-in-file") + "\n\n  " + test_jti("with-spaces-around") + "  \r\n");
   DSTEST_START_SERVER(server, auth_args(secret, {"--revoked-jti", revoked.path()}));
   const long long now = now_s();
   auto with = [](auto change) {
@@ -223,8 +225,8 @@ TEST_CASE("auth: the handshake token table") {
       {"expired", "apto-502@torre-a", mint(with([&](TokenSpec& s) { s.iat = now - 7200; s.exp = now - 3600; })), 403},
       {"iat in the future", "apto-502@torre-a", mint(with([&](TokenSpec& s) { s.iat = now + 3600; s.exp = now + 7200; })), 403},
       {"exp before iat", "apto-502@torre-a", mint(with([&](TokenSpec& s) { s.exp = s.iat - 1; })), 403},
-      {"revoked in the file", "apto-502@torre-a", mint(with([](TokenSpec& s) { s.jti = "jti-revoked-in-file"; })), 403},
-      {"revoked in the file (spaces around)", "apto-502@torre-a", mint(with([](TokenSpec& s) { s.jti = "jti-with-spaces-around"; })), 403},
+      {"revoked in the file", "apto-502@torre-a", mint(with([](TokenSpec& s) { s.jti = test_jti("revoked-in-file"); })), 403},
+      {"revoked in the file (spaces around)", "apto-502@torre-a", mint(with([](TokenSpec& s) { s.jti = test_jti("with-spaces-around"); })), 403},
       {"user_id other than sub", "apto-503@torre-a", good, 403},
       {"user_id of the same flat in another building", "apto-502@torre-b", good, 403},
       {"sub not <resident>@<bld>", "apto-502@torre-a", mint(with([](TokenSpec& s) { s.bld = "torre-b"; })), 403},
@@ -236,7 +238,7 @@ TEST_CASE("auth: the handshake token table") {
       {"exp as a string", "apto-502@torre-a",
        devserver::sign_hs256_token(header_json("HS256"), R"({"sub":"apto-502@torre-a","bld":"torre-a","name":"A","iat":)" +
                                                              std::to_string(now) + R"(,"exp":")" + std::to_string(now + 600) +
-                                                             R"(","jti":"j"})", kTestSecret), 403},
+                                                             R"(","jti":")" + test_jti("x") + R"("})", kTestSecret), 403},
       {"payload not JSON", "apto-502@torre-a", devserver::sign_hs256_token(header_json("HS256"), "not json", kTestSecret), 403},
       {"oversize (3,000 bytes of base64url)", "apto-502@torre-a", std::string(3000, 'A'), 403},
       {"garbage", "apto-502@torre-a", "not-a-token", 403},
@@ -260,7 +262,7 @@ TEST_CASE("auth: the handshake token table") {
   // The oversize row really is over the bound, and would verify without it.
   const std::string big = mint(with([](TokenSpec& s) { s.name = std::string(1500, 'n'); }));
   CHECK(big.size() > devserver::kMaxTokenBytes);
-  CHECK(devserver::verify_hs256_token(big, kTestSecret, now).verdict == devserver::TokenVerdict::kTooLong);
+  CHECK(devserver::verify_hs256_token(big, kTestSecret, now).verdict == devserver::TokenVerdict::kOversize);
   CHECK(try_token(server.port(), "apto-502@torre-a", big).status == 403);
 }
 
@@ -309,14 +311,15 @@ TEST_CASE("auth: POST /__dev/revoke refuses new handshakes with that jti, open s
   WsClient open_socket;
   REQUIRE(try_token(server.port(), "apto-502@torre-a", token, &open_socket).ok);
   read_type(open_socket, "status");
-  const HttpResult r = http_request(server.port(), "POST", "/__dev/revoke", R"({"jti":"jti-502-a"})");
+  const std::string jti = TokenSpec{}.jti;
+  const HttpResult r = http_request(server.port(), "POST", "/__dev/revoke", R"({"jti":")" + jti + "\"}");
   CHECK(r.status == 200);
-  CHECK(r.body == R"({"revoked":"jti-502-a"})");
+  CHECK(r.body == R"({"revoked":")" + jti + "\"}");
   CHECK(r.header("cache-control") == "no-store");
   CHECK(try_token(server.port(), "apto-502@torre-a", token).status == 403);
   // Another token of the same resident (new jti) still works; the revoked socket is still served.
   WsClient second;
-  REQUIRE(try_token(server.port(), "apto-502@torre-a", mint([] { TokenSpec s; s.jti = "jti-502-b"; return s; }()), &second).ok);
+  REQUIRE(try_token(server.port(), "apto-502@torre-a", mint([] { TokenSpec s; s.jti = test_jti("502-b"); return s; }()), &second).ok);
   read_type(second, "status");
   expect_nothing_pending(open_socket);
   CHECK(http_request(server.port(), "POST", "/notify", R"({"user_id":"apto-502@torre-a","message":"oi"})").body ==
@@ -324,7 +327,7 @@ TEST_CASE("auth: POST /__dev/revoke refuses new handshakes with that jti, open s
   read_type(open_socket, "notification");
   read_type(second, "notification");
   // Revoking again is fine (idempotent); bad bodies are 400 {"message": ...}.
-  CHECK(http_request(server.port(), "POST", "/__dev/revoke", R"({"jti":"jti-502-a"})").body == R"({"revoked":"jti-502-a"})");
+  CHECK(http_request(server.port(), "POST", "/__dev/revoke", R"({"jti":")" + jti + "\"}").body == R"({"revoked":")" + jti + "\"}");
   for (const std::string& bad : {std::string(), std::string("[]"), std::string(R"({"jti":""})"), std::string(R"({"jti":5})"),
                                 std::string(R"({"jti":"a b"})"), R"({"jti":")" + std::string(129, 'j') + "\"}",
                                 std::string(R"({"other":"x"})")}) {
@@ -343,18 +346,23 @@ TEST_CASE("auth: /__dev/revoke without --auth-secret is a 400, not a silent succ
   CHECK(parse_json(r.body)["message"].get<std::string>().find("--auth-secret") != std::string::npos);
 }
 
-TEST_CASE("auth: the --revoked-jti file is re-read when it changes") {
+TEST_CASE("auth: the --revoked-jti file is re-read when it changes, and an unreadable one refuses everyone") {
   TempFile secret(kTestSecret);
-  TempFile revoked("jti-old\n");
+  const std::string old_jti = test_jti("old");
+  TempFile revoked(old_jti + "\n");
   DSTEST_START_SERVER(server, auth_args(secret, {"--revoked-jti", revoked.path()}));
   const std::string token = mint(TokenSpec{});
   REQUIRE(try_token(server.port(), "apto-502@torre-a", token).ok);
-  revoked.write("jti-old\njti-502-a\n");
+  revoked.write(old_jti + "\n" + TokenSpec{}.jti + "\n");  // `echo JTI >> FILE` applies at the next handshake
   CHECK(try_token(server.port(), "apto-502@torre-a", token).status == 403);
-  CHECK(try_token(server.port(), "apto-502@torre-a", mint([] { TokenSpec s; s.jti = "jti-old"; return s; }())).status == 403);
-  // A broken edit keeps the list read before (fail closed), and the server keeps serving.
-  revoked.write("jti-old\nnot a jti\n");
-  CHECK(try_token(server.port(), "apto-502@torre-a", token).status == 403);
+  CHECK(try_token(server.port(), "apto-502@torre-a", mint([&] { TokenSpec s; s.jti = old_jti; return s; }())).status == 403);
+  const std::string other = mint([] { TokenSpec s; s.jti = test_jti("never-revoked"); return s; }());
+  CHECK(try_token(server.port(), "apto-502@torre-a", other).ok);
+  // The list cannot be read: fail closed, as the authorizer does when its store cannot tell.
+  REQUIRE(std::rename(revoked.path().c_str(), (revoked.path() + ".moved").c_str()) == 0);
+  CHECK(try_token(server.port(), "apto-502@torre-a", other).status == 403);
+  REQUIRE(std::rename((revoked.path() + ".moved").c_str(), revoked.path().c_str()) == 0);
+  CHECK(try_token(server.port(), "apto-502@torre-a", other).ok);
   revoked.write("");
   CHECK(try_token(server.port(), "apto-502@torre-a", token).ok);
 }
@@ -364,9 +372,9 @@ TEST_CASE("auth: replies and notifications are routed by the authorized sub") {
   DSTEST_START_SERVER(server, {"--quiet", "--auth-secret", secret.path(), "--reply-delay-ms", "0"});
   WsClient a_phone, a_laptop, b_same_flat_other_building;
   REQUIRE(try_token(server.port(), "apto-502@torre-a", mint(TokenSpec{}), &a_phone).ok);
-  REQUIRE(try_token(server.port(), "apto-502@torre-a", mint([] { TokenSpec s; s.jti = "jti-laptop"; return s; }()), &a_laptop).ok);
+  REQUIRE(try_token(server.port(), "apto-502@torre-a", mint([] { TokenSpec s; s.jti = test_jti("laptop"); return s; }()), &a_laptop).ok);
   REQUIRE(try_token(server.port(), "apto-502@torre-b",
-                    mint([] { TokenSpec s; s.sub = "apto-502@torre-b"; s.bld = "torre-b"; s.jti = "jti-b"; return s; }()),
+                    mint([] { TokenSpec s; s.sub = "apto-502@torre-b"; s.bld = "torre-b"; s.jti = test_jti("torre-b"); return s; }()),
                     &b_same_flat_other_building).ok);
   for (WsClient* c : {&a_phone, &a_laptop, &b_same_flat_other_building}) read_type(*c, "status");
   const HttpResult n = http_request(server.port(), "POST", "/notify",
@@ -422,6 +430,6 @@ TEST_CASE("auth: tokens never reach the log") {
   CHECK(log.find(good.substr(good.rfind('.') + 1)) == std::string::npos);
   CHECK(log.find(expired.substr(expired.rfind('.') + 1)) == std::string::npos);
   CHECK(log.find("token=<redacted>") != std::string::npos);
-  CHECK(log.find("jti=jti-502-a") != std::string::npos);
+  CHECK(log.find("jti=" + TokenSpec{}.jti) != std::string::npos);
   CHECK(log.find(kTestSecret) == std::string::npos);
 }

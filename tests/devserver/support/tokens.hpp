@@ -24,10 +24,13 @@ struct TokenSpec {
   std::string sub = "apto-502@torre-a";
   std::string bld = "torre-a";
   std::string name = "Apto 502";
-  std::string jti = "jti-502-a";
+  std::string jti = "jti-502-a-0123456789abcdef";  // the contract wants 22-64 of [A-Za-z0-9_-]
   long long iat = now_s();
   long long exp = now_s() + 3600;
 };
+
+// A jti of the contract's shape, distinct per tag.
+inline std::string test_jti(const std::string& tag) { return (tag + "-0123456789abcdefghijklmnop").substr(0, 32); }
 
 inline std::string claims_json(const TokenSpec& spec) {
   nlohmann::ordered_json claims = {{"sub", spec.sub}, {"bld", spec.bld}, {"name", spec.name},
