@@ -373,7 +373,9 @@ UpgradeDecision Server::decide_upgrade(const HttpRequest& req, const tcp::endpoi
   d.accept = true;
   d.accept_key = websocket_accept_key(key->value());
   d.setup.id = new_id();
-  d.setup.user_id = *user_id;  // equal to claims.sub under --auth-secret: replies are routed by the sub
+  // Under --auth-secret the authorized sub (the query's user_id was checked equal to it): replies,
+  // notifications and the message log are keyed by it, as the $connect change in docs/identity.md stores it.
+  d.setup.user_id = options_.auth_secret.empty() ? *user_id : claims.sub;
   d.setup.jti = claims.jti;
   d.setup.session_id = session_id && !session_id->empty() ? *session_id : "session-" + std::to_string(epoch_s_now());
   d.setup.source_ip = who;
