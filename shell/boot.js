@@ -1,39 +1,21 @@
 /* boot.js: the page's first script. Plain ES5 on purpose: a browser below the support floor must still
    run it and show a readable message instead of a blank page.
-   - checks the support floor (WebAssembly, WebGL2, Chrome/Edge 97, Firefox 102, Safari 16)
+   - checks the support floor (WebAssembly, WebGL2, Chrome/Edge 97, Firefox 102, Safari 16: BOSFacts.supportFloor)
    - downloads app.wasm with a progress bar, and the fonts in parallel
    - loads app.js (Emscripten) and explains any failure (download, WebGL, crash) with a retry button
    - keeps --vvh equal to the visual viewport, so the phone keyboard never covers the composer
-   The wasm side talks to the page through window.BOSShell (shell.js), never through inline script. */
+   The wasm side talks to the page through window.BOSShell (shell.js), never through inline script.
+   Its texts, language rule and support floor come from window.BOSFacts, which the build generates from the
+   C++ (src/app/page_facts.cpp) and puts in front of this file: they work before, and without, the wasm. */
 (function () {
   'use strict';
+  var F = window.BOSFacts;
+  if (!F) throw new Error('[boot] window.BOSFacts is missing: serve the built site (dist/), not shell/');
   var boot = document.getElementById('bos-boot');
-  var lang = (navigator.languages && navigator.languages[0]) || navigator.language || 'pt-BR';
-  var pt = /^pt\b/i.test(lang);
-  var T = pt ? {
-    loading: 'Carregando o chat do prédio...',
-    starting: 'Quase pronto...',
-    unsupported: 'Este navegador não consegue abrir o chat do prédio. Use um navegador atualizado (Chrome ou Edge 97+, Firefox 102+, Safari 16+).',
-    old: 'Este navegador é antigo demais para o chat do prédio. Atualize para Chrome ou Edge 97+, Firefox 102+ ou Safari 16+.',
-    webgl: 'Este aparelho não conseguiu iniciar os gráficos do chat (WebGL2). Atualize o navegador ou tente outro aparelho.',
-    download: 'Não foi possível carregar o chat. Verifique sua conexão com a internet e tente de novo.',
-    crash: 'O chat encontrou um erro e precisa ser recarregado.',
-    retry: 'Tentar de novo',
-    reload: 'Recarregar',
-    anyway: 'Tentar mesmo assim'
-  } : {
-    loading: 'Loading the building chat...',
-    starting: 'Almost ready...',
-    unsupported: 'This browser cannot open the building chat. Please use an up-to-date browser (Chrome or Edge 97+, Firefox 102+, Safari 16+).',
-    old: 'This browser is too old for the building chat. Please update to Chrome or Edge 97+, Firefox 102+ or Safari 16+.',
-    webgl: 'This device could not start the chat\'s graphics (WebGL2). Please update the browser or try another device.',
-    download: 'The chat could not be loaded. Please check your internet connection and try again.',
-    crash: 'The chat ran into an error and needs to be reloaded.',
-    retry: 'Try again',
-    reload: 'Reload',
-    anyway: 'Try anyway'
-  };
-  if (!pt) document.documentElement.lang = 'en';
+  var lang = (navigator.languages && navigator.languages[0]) || navigator.language || F.language.fallback;
+  var pt = new RegExp(F.language.portuguese, 'i').test(lang);  // the app's rule (boot_config language_from)
+  var T = F.strings[pt ? 'pt' : 'en'];
+  if (!pt) document.documentElement.lang = T.locale;
 
   var bootEl = document.getElementById('boot');
   var textEl = document.getElementById('boot-text');
@@ -65,12 +47,13 @@
   }
 
   // --- support floor -----------------------------------------------------------------------------
+  var FLOOR = F.supportFloor;
   function browserTooOld(ua) {
     var m;
-    if ((m = /Firefox\/(\d+)/.exec(ua))) return +m[1] < 102;
-    if ((m = /(?:Chrome|Chromium|CriOS|Edg|EdgA|EdgiOS)\/(\d+)/.exec(ua)) && !/iPhone|iPad|iPod/.test(ua)) return +m[1] < 97;
-    if (/iPhone|iPad|iPod/.test(ua) && (m = /OS (\d+)_/.exec(ua))) return +m[1] < 16;
-    if (/Safari\//.test(ua) && (m = /Version\/(\d+)/.exec(ua))) return +m[1] < 16;
+    if ((m = /Firefox\/(\d+)/.exec(ua))) return +m[1] < FLOOR.firefox;
+    if ((m = /(?:Chrome|Chromium|CriOS|Edg|EdgA|EdgiOS)\/(\d+)/.exec(ua)) && !/iPhone|iPad|iPod/.test(ua)) return +m[1] < FLOOR.chrome;
+    if (/iPhone|iPad|iPod/.test(ua) && (m = /OS (\d+)_/.exec(ua))) return +m[1] < FLOOR.safari;
+    if (/Safari\//.test(ua) && (m = /Version\/(\d+)/.exec(ua))) return +m[1] < FLOOR.safari;
     return false;  // unknown engines are judged by their features alone
   }
   // Only the API's presence: creating a probe context costs up to a second on software GL, before any

@@ -56,7 +56,8 @@ EMSCRIPTEN_KEEPALIVE void bos_composer_blur() {
 
 EMSCRIPTEN_KEEPALIVE void bos_composer_height(float css_px) {
   auto& s = bos::web::state();
-  if (css_px > 0 && css_px < 2000 && css_px != s.composer_css_h) {
+  constexpr float kMaxComposerCssPx = 2000;  // a taller report is a layout glitch, not a composer
+  if (css_px > 0 && css_px < kMaxComposerCssPx && css_px != s.composer_css_h) {
     s.composer_css_h = css_px;
     bos::web::wake();
   }
@@ -77,14 +78,15 @@ EMSCRIPTEN_KEEPALIVE void bos_page_event(int kind) {
 }
 
 // Facts about the page that the view needs: time zone, safe-area insets (CSS px), colour scheme,
-// notification permission (0 unsupported, 1 default, 2 granted, 3 denied).
+// notification permission (its position in ui::kNotificationPermissions: 0 unsupported, 1 default, ...).
 EMSCRIPTEN_KEEPALIVE void bos_set_env(int tz_offset_min, float top, float right, float bottom, float left, int dark,
                                       int notifications) {
   auto& s = bos::web::state();
   s.tz_offset_min = tz_offset_min;
   s.safe_area = {top, right, bottom, left};
   s.dark = dark != 0;
-  s.notifications = static_cast<bos::ui::NotificationsState>(notifications < 0 || notifications > 3 ? 0 : notifications);
+  const int known = static_cast<int>(bos::ui::NotificationsState::kCount);
+  s.notifications = static_cast<bos::ui::NotificationsState>(notifications < 0 || notifications >= known ? 0 : notifications);
   bos::web::wake();
 }
 

@@ -4,7 +4,7 @@
 //   [SECTION] State, time, wake-ups    render on demand: the main loop pauses when nothing changes
 //   [SECTION] Fonts and scale          Noto Sans subset, rebuilt when the pixel ratio or text size changes
 //   [SECTION] Input                    mouse, touch, wheel (html5 callbacks, not GLFW: see ui/pointer.hpp)
-//   [SECTION] Frame                    canvas size, ImGui frame, intents, composer placement
+//   [SECTION] Frame                    canvas size, ImGui frame, intents to App::apply, composer placement
 //   [SECTION] WebGL                    context creation, loss and restore
 //   [SECTION] main
 #include <GLES3/gl3.h>
@@ -17,9 +17,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/page_facts.hpp"
 #include "build_id.h"
 #include "imgui.h"
 #include "imgui_impl_opengl3.h"
+#include "ui/fonts.hpp"
 #include "web.hpp"
 
 // [SECTION] JS glue used here ---------------------------------------------------------------------------
@@ -31,7 +33,7 @@ EM_JS(char*, bos_js_page_string, (int which), {
     else if (which === 1) v = location.search;
     else if (which === 2) v = location.hash;
     else if (which === 3) v = (Module.bosConfigJson || "");
-    else if (which === 4) v = (navigator.languages && navigator.languages[0]) || navigator.language || 'pt-BR';
+    else if (which === 4) v = (navigator.languages && navigator.languages[0]) || navigator.language || '';
   } catch (e) {}
   var n = lengthBytesUTF8(v) + 1;
   var p = _malloc(n);
@@ -70,25 +72,26 @@ EM_JS(void*, bos_js_font, (int index, int* size), {
 });
 
 EM_JS(void, bos_js_begin_boot, (), { if (Module.bosBeginBoot) Module.bosBeginBoot(); });
-EM_JS(void, bos_js_ready, (const char* version), { if (Module.bosShellReady) Module.bosShellReady(UTF8ToString(version)); });
+EM_JS(void, bos_js_ready, (const char* version, const char* lang), {
+  if (Module.bosShellReady) Module.bosShellReady(UTF8ToString(version), UTF8ToString(lang));
+});
 EM_JS(void, bos_js_first_frame, (), { if (window.BOSBoot) window.BOSBoot.done(); });
 EM_JS(void, bos_js_webgl_failed, (), { if (window.BOSBoot) window.BOSBoot.webglFailed(); });
 EM_JS(void, bos_js_place_composer, (float left, float bottom, float width), {
   if (Module.bosPlaceComposer) Module.bosPlaceComposer(left, bottom, width);
 });
-EM_JS(void, bos_js_copy, (const char* text), { if (Module.bosCopy) Module.bosCopy(UTF8ToString(text)); });
-EM_JS(void, bos_js_open_url, (const char* url), {
-  try { window.open(UTF8ToString(url), '_blank', 'noopener,noreferrer'); } catch (e) {}
-});
-EM_JS(void, bos_js_request_notifications, (), { if (Module.bosRequestNotifications) Module.bosRequestNotifications(); });
-EM_JS(void, bos_js_store_large_text, (int on), {
-  try { window.localStorage.setItem('bos.v1.largeText', on ? '1' : '0'); } catch (e) {}
-});
-EM_JS(int, bos_js_load_large_text, (), {
-  try { return window.localStorage.getItem('bos.v1.largeText') === '1' ? 1 : 0; } catch (e) { return 0; }
-});
 
 namespace bos::web {
+
+namespace {
+constexpr float kMinDpr = 0.5f;          // device pixel ratios outside this range are browser bugs
+constexpr float kMaxDpr = 4.0f;
+constexpr double kMinFrameS = 0.001;     // ImGui needs a positive DeltaTime...
+constexpr double kMaxFrameS = 0.1;       // ...and a paused loop must not look like one long frame
+constexpr int kInputFrames = 3;          // see wake(): ImGui shows hover and press a frame late
+constexpr int kSafetyTickMs = 1000;      // the interval that keeps deadlines honest in background tabs
+constexpr double kTimerSlackMs = 1;      // fire just after the deadline, never just before it
+}  // namespace
 
 // [SECTION] State, time, wake-ups -----------------------------------------------------------------------
 
@@ -134,7 +137,7 @@ void after_event() {
   if (s.deadline_timer) emscripten_clear_timeout(s.deadline_timer);
   s.deadline_at = at;
   const double delay = std::max(0.0, at - static_cast<double>(now_ms()));
-  s.deadline_timer = emscripten_set_timeout(on_deadline, delay + 1, nullptr);
+  s.deadline_timer = emscripten_set_timeout(on_deadline, delay + kTimerSlackMs, nullptr);
 }
 
 // [SECTION] Fonts and scale ---------------------------------------------------------------------------
@@ -142,49 +145,21 @@ void after_event() {
 void rebuild_fonts() {
   State& s = state();
   ImGuiIO& io = ImGui::GetIO();
-  static const ImWchar kRanges[] = {0x0020, 0x00FF, 0x0100, 0x017F, 0x2000, 0x206F, 0x20AC, 0x20AC, 0xFFFD, 0xFFFD, 0};
-  static void* regular = nullptr;
-  static void* bold = nullptr;
-  static int regular_size = 0, bold_size = 0;
+  static ui::FontBytes regular, bold;
   static bool loaded = false;
   if (!loaded) {
-    regular = bos_js_font(0, &regular_size);
-    bold = bos_js_font(1, &bold_size);
+    regular.data = bos_js_font(0, &regular.size);
+    bold.data = bos_js_font(1, &bold.size);
     loaded = true;
-    if (!regular) s.port.log(LogLevel::Warn, "Noto Sans unavailable: using the built-in font");
+    if (!regular.data) s.port.log(LogLevel::Warn, "Noto Sans unavailable: using the built-in font");
   }
-  const float scale = s.dpr * (s.large_text ? 1.2f : 1.0f);
-  io.Fonts->Clear();
-  ImFontConfig cfg;
-  cfg.FontDataOwnedByAtlas = false;  // the bytes stay ours; the atlas is rebuilt on every scale change
-  cfg.OversampleH = 2;
-  cfg.OversampleV = 1;
-  cfg.PixelSnapH = false;
-  auto add = [&](void* data, int size, float px) -> ImFont* {
-    if (data) return io.Fonts->AddFontFromMemoryTTF(data, size, px, &cfg, kRanges);
-    ImFontConfig def;
-    def.SizePixels = std::round(px);
-    return io.Fonts->AddFontDefault(&def);
-  };
-  s.fonts.body = add(regular, regular_size, std::round(17.0f * scale));
-  s.fonts.small = add(regular, regular_size, std::round(13.5f * scale));
-  s.fonts.bold = add(bold ? bold : regular, bold ? bold_size : regular_size, std::round(18.0f * scale));
-  s.fonts.bold_synthetic = bold == nullptr;
-  io.Fonts->Build();
-  io.FontDefault = s.fonts.body;
+  const bool large = s.app && s.app->large_text();
+  s.fonts = ui::build_fonts(io, regular, bold, s.dpr, large);
   ImGui_ImplOpenGL3_DestroyFontsTexture();
   ImGui_ImplOpenGL3_CreateFontsTexture();
-  // Style sizes follow the pixel ratio too.
-  ImGuiStyle fresh;
-  ImGui::StyleColorsDark(&fresh);
-  fresh.ScaleAllSizes(s.dpr);
-  fresh.WindowRounding = 0;
-  fresh.FrameRounding = 10 * s.dpr;
-  fresh.PopupRounding = 10 * s.dpr;
-  fresh.TouchExtraPadding = ImVec2(4 * s.dpr, 4 * s.dpr);
-  ImGui::GetStyle() = fresh;
+  ImGui::GetStyle() = ui::make_style(s.dpr);  // style sizes follow the pixel ratio too
   s.font_dpr = s.dpr;
-  s.font_large = s.large_text;
+  s.font_large = large;
   s.view.invalidate_layout();
 }
 
@@ -195,7 +170,7 @@ namespace {
 EM_BOOL on_mouse_move(int, const EmscriptenMouseEvent* e, void*) {
   State& s = state();
   s.pointer.mouse_move(static_cast<float>(e->clientX) * s.dpr, static_cast<float>(e->clientY) * s.dpr);
-  wake(3);
+  wake(kInputFrames);
   return EM_FALSE;
 }
 
@@ -204,13 +179,13 @@ EM_BOOL on_mouse_button(int type, const EmscriptenMouseEvent* e, void*) {
   if (e->button != 0) return EM_FALSE;
   s.pointer.mouse_move(static_cast<float>(e->clientX) * s.dpr, static_cast<float>(e->clientY) * s.dpr);
   s.pointer.mouse_button(type == EMSCRIPTEN_EVENT_MOUSEDOWN);
-  wake(3);
+  wake(kInputFrames);
   return EM_FALSE;
 }
 
 EM_BOOL on_mouse_leave(int, const EmscriptenMouseEvent*, void*) {
   state().pointer.mouse_leave();
-  wake(3);
+  wake(kInputFrames);
   return EM_FALSE;
 }
 
@@ -230,19 +205,19 @@ EM_BOOL on_touch(int type, const EmscriptenTouchEvent* e, void*) {
     case EMSCRIPTEN_EVENT_TOUCHEND: s.pointer.touch_end(t); break;
     default: s.pointer.touch_cancel(); break;
   }
-  wake(3);
+  wake(kInputFrames);
   return EM_TRUE;  // preventDefault: no emulated mouse events, no double taps
 }
 
 EM_BOOL on_wheel(int, const EmscriptenWheelEvent* e, void*) {
   State& s = state();
-  s.pointer.wheel(e->deltaY, static_cast<int>(e->deltaMode), static_cast<float>(s.height_px) * 0.8f);
-  wake(3);
+  s.pointer.wheel(e->deltaY, static_cast<int>(e->deltaMode), static_cast<float>(s.height_px) * ui::Pointer::kWheelPageFraction);
+  wake(kInputFrames);
   return EM_TRUE;
 }
 
 EM_BOOL on_resize(int, const EmscriptenUiEvent*, void*) {
-  wake(3);
+  wake(kInputFrames);
   return EM_FALSE;
 }
 
@@ -262,26 +237,6 @@ EM_BOOL on_visibility(int, const EmscriptenVisibilityChangeEvent* e, void*) {
 
 namespace {
 
-void handle_intents(const ui::Intents& in) {
-  State& s = state();
-  const auto t = now_ms();
-  if (in.try_now) s.app->reconnect(t);
-  if (!in.retry_id.empty()) s.app->retry_message(in.retry_id, t);
-  if (!in.delete_id.empty()) s.app->delete_message(in.delete_id, t);
-  if (in.clear_history) s.app->clear_history(t);
-  if (!in.copy_text.empty()) {
-    bos_js_copy(in.copy_text.c_str());
-    s.view.show_toast(text(s.app->lang(), Text::Copied), t);
-  }
-  if (!in.open_url.empty()) bos_js_open_url(in.open_url.c_str());
-  if (in.enable_notifications) bos_js_request_notifications();
-  if (in.toggle_large_text) {
-    s.large_text = !s.large_text;
-    bos_js_store_large_text(s.large_text ? 1 : 0);
-  }
-  after_event();
-}
-
 void frame() {
   State& s = state();
   if (s.gl_lost || !s.gl_ready || !s.app) return;
@@ -290,7 +245,7 @@ void frame() {
   // Canvas backing store in physical pixels (the 3.1.6 GLFW path has no HiDPI; we do it ourselves).
   double css_w = 0, css_h = 0;
   emscripten_get_element_css_size("#canvas", &css_w, &css_h);
-  const float dpr = std::clamp(static_cast<float>(emscripten_get_device_pixel_ratio()), 0.5f, 4.0f);
+  const float dpr = std::clamp(static_cast<float>(emscripten_get_device_pixel_ratio()), kMinDpr, kMaxDpr);
   const int w = std::max(1, static_cast<int>(std::lround(css_w * dpr)));
   const int h = std::max(1, static_cast<int>(std::lround(css_h * dpr)));
   if (w != s.width_px || h != s.height_px) {
@@ -300,12 +255,12 @@ void frame() {
   }
   s.dpr = dpr;
   s.pointer.set_scale(dpr);
-  if (s.font_dpr != dpr || s.font_large != s.large_text) rebuild_fonts();
+  if (s.font_dpr != dpr || s.font_large != s.app->large_text()) rebuild_fonts();
 
   ImGuiIO& io = ImGui::GetIO();
   io.DisplaySize = ImVec2(static_cast<float>(w), static_cast<float>(h));
   io.DisplayFramebufferScale = ImVec2(1, 1);
-  io.DeltaTime = static_cast<float>(std::clamp((t - s.last_frame_ms) / 1000.0, 0.001, 0.1));
+  io.DeltaTime = static_cast<float>(std::clamp((t - s.last_frame_ms) / 1000.0, kMinFrameS, kMaxFrameS));
   s.last_frame_ms = t;
   const ui::PointerFrame pf = s.pointer.frame(static_cast<int64_t>(t));
   io.MousePos = ImVec2(pf.x, pf.y);
@@ -321,18 +276,15 @@ void frame() {
   ctx.composer_css_h = s.composer_css_h;
   ctx.notifications = s.notifications;
   ctx.dark = s.dark;
-  ctx.large_text = s.large_text;
-  ctx.endpoint_ok = s.app->endpoint().error == EndpointError::None;
-  ctx.version = BOS_BUILD_ID;
   ctx.fonts = s.fonts;
   ctx.pointer = pf;
-  const ui::Intents intents = s.view.draw(s.app->engine(), ctx);
+  const ui::Intents intents = s.view.draw(s.app->engine().chat(), s.app->view_state(ctx.now_ms), ctx);
   ImGui::Render();
 
   glViewport(0, 0, w, h);
-  const ImU32 bg = s.dark ? IM_COL32(0x12, 0x16, 0x1f, 255) : IM_COL32(0xf4, 0xf6, 0xfa, 255);
-  glClearColor(static_cast<float>(bg & 255) / 255.f, static_cast<float>((bg >> 8) & 255) / 255.f,
-               static_cast<float>((bg >> 16) & 255) / 255.f, 1.f);
+  const uint32_t bg = (s.dark ? ui::kDarkPalette : ui::kLightPalette).bg;  // 0xRRGGBB
+  glClearColor(static_cast<float>((bg >> 16) & 255) / 255.f, static_cast<float>((bg >> 8) & 255) / 255.f,
+               static_cast<float>(bg & 255) / 255.f, 1.f);
   glClear(GL_COLOR_BUFFER_BIT);
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 
@@ -340,7 +292,9 @@ void frame() {
     s.placed = s.view.composer();
     bos_js_place_composer(s.placed.left_css, s.placed.bottom_css, s.placed.width_css);
   }
-  handle_intents(intents);
+  // What the resident asked for: the wiring is in src/app (App::apply), the page's part in WebPort.
+  if (!intents.empty()) s.app->apply(intents, now_ms());
+  after_event();  // every frame: the view's own deadline (countdown, toast) may have moved
   s.port.flush_announcements();
 
   if (!s.first_frame_done) {
@@ -442,7 +396,9 @@ void boot_app(const char* tab_id, const char* entries_json) {
   page.hash = page_string(2);
   page.config_json = page_string(3);
   page.language = page_string(4);
+  if (page.language.empty()) page.language = std::string(app::kFallbackLanguageTag);
   const uint64_t seed = (static_cast<uint64_t>(bos_js_random32()) << 32) | bos_js_random32();
+  app.restore_large_text(stored(app::storage_key_large_text()));
   app.boot(page, stored(app::storage_key_identity()), parse_entries(entries_json), tab_id ? tab_id : "", seed, now_ms());
 
   emscripten_set_mousemove_callback(EMSCRIPTEN_EVENT_TARGET_WINDOW, nullptr, EM_FALSE, on_mouse_move);
@@ -457,9 +413,9 @@ void boot_app(const char* tab_id, const char* entries_json) {
   emscripten_set_resize_callback(EMSCRIPTEN_EVENT_TARGET_WINDOW, nullptr, EM_FALSE, on_resize);
   emscripten_set_visibilitychange_callback(nullptr, EM_FALSE, on_visibility);
   // Timers are throttled in background tabs; this 1 s interval keeps deadlines honest there.
-  emscripten_set_interval(on_interval, 1000, nullptr);
+  emscripten_set_interval(on_interval, kSafetyTickMs, nullptr);
 
-  bos_js_ready(BOS_BUILD_ID);
+  bos_js_ready(BOS_BUILD_ID, app::lang_code(app.lang()));
   after_event();
   emscripten_set_main_loop(frame, 0, 0);
 }
@@ -492,7 +448,6 @@ std::string stored(const std::string& key) {
 int main() {
   using namespace bos::web;
   State& s = state();
-  s.large_text = bos_js_load_large_text() != 0;
   // Connect first: boot.js took the tab locks while the app downloaded, so the app usually boots right
   // here and its WebSocket opens while WebGL and the font atlas are still being set up.
   bos_js_begin_boot();

@@ -1,37 +1,35 @@
 /* pre.js (--pre-js): the page side of the platform layer, bundled into app.js.
-   - window.BuildingOS: the automation API (state, messages, send, reconnect, disconnect, version)
-   - the DOM composer: a real <textarea> over the strip the ImGui layout reserves, so the phone keyboard,
-     accents, IME, autocorrect, dictation and paste all work; Enter sends, Shift+Enter makes a new line
-   - page events (pagehide/pageshow, online/offline, freeze/resume) and page facts (time zone, safe-area
-     insets, colour scheme, notification permission) passed to the app
-   JS never holds a pointer into the app: it calls the exported C functions in wasm/exports.cpp. */
+   JS never holds a pointer into the app: it calls the exported C functions in wasm/exports.cpp.
+
+   Index
+     [SECTION] Facts          what the C++ owns (limits, texts, storage keys): window.BOSFacts, generated
+                              from it at build time (src/app/page_facts.cpp); the app's language at ready
+     [SECTION] Helpers        C strings in and out, code point counting
+     [SECTION] Page facts     time zone, safe-area insets, colour scheme, notification permission → the app
+     [SECTION] Composer       a real <textarea> over the strip the ImGui layout reserves, so the phone
+                              keyboard, accents, IME, autocorrect, dictation and paste all work; Enter sends,
+                              Shift+Enter makes a new line
+     [SECTION] Page actions   clipboard and notification permission, asked for in the chat view
+     [SECTION] Tabs           each tab writes only its own storage keys; what closed tabs left is taken over
+     [SECTION] Ready          window.BuildingOS (the automation API) and the page events */
 (function () {
   'use strict';
-  var MAX_CODEPOINTS = 4000;
-  var COUNTER_FROM = 3500;
 
-  function lang() {
-    var l = (navigator.languages && navigator.languages[0]) || navigator.language || 'pt-BR';
-    return /^pt\b/i.test(l) ? 'pt' : 'en';
-  }
-  var T = lang() === 'pt' ? {
-    placeholder: 'Escreva sua mensagem...',
-    label: 'Mensagem',
-    send: 'Enviar',
-    empty: 'Escreva uma mensagem antes de enviar.',
-    too_long: 'Mensagem longa demais (máximo de 4.000 caracteres).',
-    queue_full: 'Muitas mensagens aguardando envio. Aguarde a conexão voltar.',
-    log: 'Mensagens'
-  } : {
-    placeholder: 'Type your message...',
-    label: 'Message',
-    send: 'Send',
-    empty: 'Type a message before sending.',
-    too_long: 'Message too long (4,000 characters at most).',
-    queue_full: 'Too many messages waiting to be sent. Please wait for the connection to come back.',
-    log: 'Messages'
-  };
+  // [SECTION] Facts ---------------------------------------------------------------------------------
+  // boot.js starts with the generated facts, so they are here before app.js loads.
+  var F = window.BOSFacts;
+  if (!F) throw new Error('[buildingos] window.BOSFacts is missing: boot.js was not built by the wasm build');
+  var MAX_CODEPOINTS = F.limits.maxMessageCodepoints;
+  var COUNTER_FROM = F.limits.counterFromCodepoints;
+  var T = null;  // BOSFacts.strings in the app's language, from ready on (nothing reads it before)
+  // The composer grows with its text up to the smaller of these, then scrolls.
+  var COMPOSER_MAX_PX = 200;
+  var COMPOSER_MAX_VIEWPORT = 0.35;  // of the visual viewport's height (the phone keyboard shrinks it)
+  var COMPOSER_MIN_CAP_PX = 64;      // ...but the cap is never below this
+  var COMPOSER_BORDERS_PX = 2;
+  var ADOPT_EVERY_MS = 30000;        // look for closed tabs' messages this often (and when shown again)
 
+  // [SECTION] Helpers -------------------------------------------------------------------------------
   function withCString(fn, str) {
     var n = lengthBytesUTF8(str) + 1;
     var p = _malloc(n);
@@ -41,6 +39,13 @@
     } finally {
       _free(p);
     }
+  }
+  function callWithTwoStrings(fn, a, b) {
+    var na = lengthBytesUTF8(a) + 1, nb = lengthBytesUTF8(b) + 1;
+    var pa = _malloc(na), pb = _malloc(nb);
+    stringToUTF8(a, pa, na);
+    stringToUTF8(b, pb, nb);
+    try { fn(pa, pb); } finally { _free(pa); _free(pb); }
   }
 
   function codepoints(s) {
@@ -56,7 +61,7 @@
     return n;
   }
 
-  // --- page facts ----------------------------------------------------------------------------------
+  // [SECTION] Page facts ----------------------------------------------------------------------------
   var probe = null;
   function safeAreaInsets() {
     if (!probe) {
@@ -71,7 +76,8 @@
   var darkQuery = window.matchMedia ? window.matchMedia('(prefers-color-scheme: dark)') : null;
   function notificationState() {
     if (!('Notification' in window)) return 0;
-    return { 'default': 1, granted: 2, denied: 3 }[Notification.permission] || 0;
+    var i = F.notificationPermissions.indexOf(Notification.permission);
+    return i > 0 ? i : 0;  // position 0 is "unsupported"
   }
   function pushEnv() {
     if (!Module._bos_set_env) return;
@@ -80,7 +86,7 @@
     Module._bos_set_env(-new Date().getTimezoneOffset(), s[0], s[1], s[2], s[3], dark, notificationState());
   }
 
-  // --- composer ------------------------------------------------------------------------------------
+  // [SECTION] Composer ------------------------------------------------------------------------------
   var form, input, sendButton, counter, errorShown = false, composing = false;
 
   function reportHeight() {
@@ -89,8 +95,8 @@
   function autosize() {
     input.style.height = 'auto';
     var vh = window.visualViewport ? window.visualViewport.height : window.innerHeight;
-    var max = Math.max(64, Math.min(200, vh * 0.35));
-    input.style.height = Math.min(input.scrollHeight + 2, max) + 'px';
+    var max = Math.max(COMPOSER_MIN_CAP_PX, Math.min(COMPOSER_MAX_PX, vh * COMPOSER_MAX_VIEWPORT));
+    input.style.height = Math.min(input.scrollHeight + COMPOSER_BORDERS_PX, max) + 'px';
     reportHeight();
   }
   function showNote(text, isError) {
@@ -103,9 +109,13 @@
     var n = codepoints(input.value.trim());
     var over = n > MAX_CODEPOINTS;
     sendButton.disabled = over;
-    if (n >= COUNTER_FROM) showNote(n.toLocaleString(lang() === 'pt' ? 'pt-BR' : 'en') + ' / ' +
-                                    MAX_CODEPOINTS.toLocaleString(lang() === 'pt' ? 'pt-BR' : 'en'), over);
+    if (n >= COUNTER_FROM) showNote(n.toLocaleString(T.locale) + ' / ' + MAX_CODEPOINTS.toLocaleString(T.locale), over);
     else if (!errorShown) showNote('', false);
+  }
+  // The text for send()'s error (its SendError name); "%s" is the length limit, in the page's locale.
+  function errorText(error) {
+    var t = T[error];
+    return t ? t.replace('%s', MAX_CODEPOINTS.toLocaleString(T.locale)) : error;
   }
   function submit() {
     var r = window.BuildingOS.send(input.value);
@@ -116,7 +126,7 @@
       autosize();
       updateCounter();
     } else {
-      showNote(T[r.error] || r.error, true);
+      showNote(errorText(r.error), true);
     }
   }
   function setupComposer() {
@@ -170,6 +180,8 @@
     }
   };
 
+  // [SECTION] Page actions --------------------------------------------------------------------------
+  // Called by WebPort (wasm/web_port.cpp) when App::apply carries out the view's intents.
   Module.bosCopy = function (text) {
     function fallback() {
       try {
@@ -195,21 +207,24 @@
     } catch (e) {}
   };
 
-  // --- tabs: each tab writes only its own storage keys; what closed tabs left is taken over ----------
+  // [SECTION] Tabs ----------------------------------------------------------------------------------
   // Every tab holds the Web Lock "bos-tab-<id>" while it lives (released by the browser when it closes or
   // crashes), so "is that tab still open?" has an exact answer. Taking over happens under the exclusive
-  // lock "bos-storage", so two tabs never adopt the same messages.
+  // lock "bos-storage", so two tabs never adopt the same messages. The key format is the app's
+  // (src/app/boot_config.cpp), handed over in BOSFacts.storage.
   var L = Module.bosLocks || { tabId: 'tab' + Date.now().toString(36), ready: false };
   var TAB_ID = L.tabId;
   var locks = navigator.locks && navigator.locks.request ? navigator.locks : null;
+  var ADOPTABLE_KEY = new RegExp(F.storage.adoptable);
+  var KEY_TAB = new RegExp(F.storage.tabSuffix);
 
   function storedEntries(held) {
     var out = [];
     try {
       for (var i = 0; i < localStorage.length; i++) {
         var key = localStorage.key(i);
-        if (!/^bos\.v1\.(outbox|history)\//.test(key)) continue;
-        var m = /\/([a-z0-9]{1,32})$/.exec(key);
+        if (!ADOPTABLE_KEY.test(key)) continue;
+        var m = KEY_TAB.exec(key);
         var tab = m ? m[1] : '';
         // Without Web Locks nothing can be known about other tabs: treat them as open (never adopt twice).
         var live = !held || tab === TAB_ID || held.has('bos-tab-' + tab);
@@ -226,13 +241,6 @@
         return fn(held);
       });
     });
-  }
-  function callWithTwoStrings(fn, a, b) {
-    var na = lengthBytesUTF8(a) + 1, nb = lengthBytesUTF8(b) + 1;
-    var pa = _malloc(na), pb = _malloc(nb);
-    stringToUTF8(a, pa, na);
-    stringToUTF8(b, pb, nb);
-    try { fn(pa, pb); } finally { _free(pa); _free(pb); }
   }
   function adoptClosedTabs() {
     if (!locks || !Module._bos_adopt) return;
@@ -267,15 +275,18 @@
       withStorageLock(boot);
     }
     if (locks) {
-      setInterval(adoptClosedTabs, 30000);
+      setInterval(adoptClosedTabs, ADOPT_EVERY_MS);
       document.addEventListener('visibilitychange', function () {
         if (document.visibilityState === 'visible') adoptClosedTabs();
       });
     }
   };
 
-  // --- ready: the automation API ---------------------------------------------------------------------
-  Module.bosShellReady = function (version) {
+  // [SECTION] Ready ---------------------------------------------------------------------------------
+  // `lang`: the app's language ("pt" or "en", src/app/boot_config.cpp language_from), so the composer
+  // speaks the same language as the chat.
+  Module.bosShellReady = function (version, lang) {
+    T = F.strings[lang] || F.strings.pt;
     var api = {
       state: function () { return JSON.parse(UTF8ToString(Module._bos_api_state())); },
       messages: function () { return JSON.parse(UTF8ToString(Module._bos_api_messages())); },

@@ -11,6 +11,7 @@
 
 #include "app/app.hpp"
 #include "ui/chat_view.hpp"
+#include "ui/fonts.hpp"
 #include "ui/pointer.hpp"
 
 namespace bos::web {
@@ -28,6 +29,9 @@ class WebPort final : public app::Port {
   void dispatch_event(const char* name, const std::string& detail_json) override;
   void log(LogLevel level, const std::string& text) override;
   void request_frame() override;
+  void copy_to_clipboard(const std::string& text) override;
+  void open_url(const std::string& url) override;
+  void request_notification_permission() override;
   void flush_announcements();  // once per frame: a burst of messages is one DOM update, not thousands
 
   std::vector<std::string> pending_announcements;
@@ -50,8 +54,7 @@ struct State {
   int width_px = 0, height_px = 0;
   float dpr = 1.0f;
   float font_dpr = 0.0f;     // the dpr the font atlas was built for
-  bool font_large = false;   // the text size the atlas was built for
-  bool large_text = false;
+  bool font_large = false;   // the text size the atlas was built for (the choice is the app's)
   bool dark = true;
   double last_frame_ms = 0;
   bool first_frame_done = false;

@@ -1,7 +1,8 @@
 // web_port.cpp: the engine's effects carried out in the browser.
 //   WebSocket   Emscripten's WebSocket API (-lwebsocket.js), guarded against its 3.1.6 traps
 //   Storage     localStorage, guarded (private mode, quota, disabled)
-//   Page        Notification API, document.title, the role="log" live region, CustomEvents, console
+//   Page        Notification API, document.title, the role="log" live region, CustomEvents, console,
+//               and what the resident asked for in the view: clipboard, links, notification permission
 #include <emscripten.h>
 #include <emscripten/websocket.h>
 
@@ -89,6 +90,12 @@ EM_JS(void, bos_js_log, (int level, const char* text), {
   else if (level === 1) console.warn(t);
   else console.info(t);
 });
+
+EM_JS(void, bos_js_copy, (const char* text), { if (Module.bosCopy) Module.bosCopy(UTF8ToString(text)); });
+EM_JS(void, bos_js_open_url, (const char* url), {
+  try { window.open(UTF8ToString(url), '_blank', 'noopener,noreferrer'); } catch (e) {}
+});
+EM_JS(void, bos_js_request_notifications, (), { if (Module.bosRequestNotifications) Module.bosRequestNotifications(); });
 
 namespace bos::web {
 
@@ -209,5 +216,8 @@ void WebPort::flush_announcements() {
 void WebPort::dispatch_event(const char* name, const std::string& detail_json) { bos_js_dispatch(name, detail_json.c_str()); }
 void WebPort::log(LogLevel level, const std::string& text) { bos_js_log(static_cast<int>(level), text.c_str()); }
 void WebPort::request_frame() { wake(); }
+void WebPort::copy_to_clipboard(const std::string& text) { bos_js_copy(text.c_str()); }
+void WebPort::open_url(const std::string& url) { bos_js_open_url(url.c_str()); }
+void WebPort::request_notification_permission() { bos_js_request_notifications(); }
 
 }  // namespace bos::web

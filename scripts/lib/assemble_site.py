@@ -77,6 +77,14 @@ def stage(root, wasm_build, stage_dir):
                 dst = os.path.join(stage_dir, rel)
                 os.makedirs(os.path.dirname(dst), exist_ok=True)
                 shutil.copy2(os.path.join(dirpath, fn), dst)
+    # The shell files the wasm build completed (boot.js and style.css with the page facts generated from
+    # the C++ in front: src/app/page_facts.hpp) replace their sources.
+    site_dir = os.path.join(app_dir, "site")
+    for name in ("boot.js", "style.css"):
+        src = os.path.join(site_dir, name)
+        if not os.path.exists(src):
+            die(f"{src} is missing: build the wasm preset first (target bos_site_shell)")
+        shutil.copy2(src, os.path.join(stage_dir, name))
     font_cache = os.path.join(wasm_build, "fonts")
     for name, (src, unicodes) in FONTS.items():
         if not os.path.exists(src):

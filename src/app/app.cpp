@@ -9,6 +9,8 @@
 namespace bos::app {
 
 namespace {
+constexpr int64_t kMsPerSecond = 1000;
+
 std::string dump(const nlohmann::ordered_json& j) { return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace); }
 
 const char* role_label(Lang lang, Role role) {
@@ -159,21 +161,28 @@ void App::run(Effects effects, int64_t now) {
 
 void App::emit_status_if_changed(int64_t now) {
   if (!engine_) return;
-  auto state = api_state_json(now);
-  // The countdown in the status text changes every second; events fire on real changes only.
-  auto j = nlohmann::ordered_json::parse(state, nullptr, false);
-  if (j.is_object()) j.erase("statusText");
-  auto key = j.dump();
-  if (key == last_status_json_) return;
-  last_status_json_ = std::move(key);
+  StatusSnapshot snapshot = status_snapshot();
+  if (last_status_ && *last_status_ == snapshot) return;
+  last_status_ = std::move(snapshot);
   ++ui_revision_;
-  port_.dispatch_event("buildingos:status", state);
+  port_.dispatch_event("buildingos:status", api_state_json(now));
   port_.request_frame();
 }
 
+App::StatusSnapshot App::status_snapshot() const {
+  const Engine& e = *engine_;
+  return {e.state(), e.attempts(), e.queued(), e.connection_id(), e.user_id(), e.session_id(), endpoint_.url,
+          e.reconnect_attempt(), e.chat().agent_typing()};
+}
+
 std::string App::title_for(int unread) const {
-  const std::string base = lang_ == Lang::Pt ? "BuildingOS \xC2\xB7 Chat do pr\xC3\xA9" "dio" : "BuildingOS \xC2\xB7 Building chat";
+  const std::string base = text(lang_, Text::PageTitle);
   return unread > 0 ? "(" + std::to_string(unread) + ") " + base : base;
+}
+
+std::string App::status_text(int64_t now) const {
+  return endpoint_.error != EndpointError::None ? std::string(text(lang_, Text::InvalidEndpoint))
+                                                : engine_->status_text(now);
 }
 
 void App::on_open(uint32_t conn, int64_t now) { run(engine_->on_open(conn, now), now); }
@@ -206,6 +215,54 @@ void App::disconnect(int64_t now) { run(engine_->disconnect(now), now); }
 void App::composer_input(int64_t now) { run(engine_->composer_input(now), now); }
 void App::composer_blur(int64_t now) { run(engine_->composer_blur(now), now); }
 
+// [SECTION] The chat view ----------------------------------------------------------------------------
+
+void App::apply(const ui::Intents& in, int64_t now) {
+  if (!engine_ || in.empty()) return;
+  if (in.try_now) reconnect(now);
+  if (!in.retry_id.empty()) retry_message(in.retry_id, now);
+  if (!in.delete_id.empty()) delete_message(in.delete_id, now);
+  if (in.clear_history) clear_history(now);
+  if (!in.copy_text.empty()) {
+    port_.copy_to_clipboard(in.copy_text);
+    toast_ = text(lang_, Text::Copied);
+    toast_until_ms_ = now + ui::kToastDurationMs;
+  }
+  if (!in.open_url.empty()) port_.open_url(in.open_url);
+  if (in.enable_notifications) port_.request_notification_permission();
+  if (in.toggle_large_text) {
+    large_text_ = !large_text_;
+    port_.store_write(storage_key_large_text(), large_text_ ? "1" : "0");
+  }
+  ++ui_revision_;
+  port_.request_frame();
+}
+
+ui::ViewState App::view_state(int64_t now) const {
+  ui::ViewState v;
+  v.lang = lang_;
+  v.large_text = large_text_;
+  v.version = version_;
+  if (now < toast_until_ms_) {
+    v.toast = toast_;
+    v.toast_until_ms = toast_until_ms_;
+  }
+  if (!engine_) return v;
+  const Engine& e = *engine_;
+  const bool endpoint_ok = endpoint_.error == EndpointError::None;
+  v.conn = e.state();
+  v.status_text = status_text(now);
+  v.show_try_now = endpoint_ok && e.show_try_now();
+  // The "Nova tentativa em N s" countdown: its number changes at the next whole second before the retry.
+  if (e.state() == ConnState::Failed && e.next_retry_at_ms() != kNever && e.next_retry_at_ms() > now) {
+    const int64_t left = e.next_retry_at_ms() - now;
+    v.status_changes_at_ms = now + ((left - 1) % kMsPerSecond) + 1;
+  }
+  return v;
+}
+
+void App::restore_large_text(std::string_view stored) { large_text_ = stored == "1"; }
+
 std::string App::api_state_json(int64_t now) const {
   nlohmann::ordered_json j;
   const Engine& e = *engine_;
@@ -217,8 +274,7 @@ std::string App::api_state_json(int64_t now) const {
   j["userId"] = e.user_id();
   j["sessionId"] = e.session_id();
   // Extensions (the contract allows extending): what the header shows, and where we connect.
-  j["statusText"] = endpoint_.error != EndpointError::None ? std::string(text(lang_, Text::InvalidEndpoint))
-                                                          : e.status_text(now);
+  j["statusText"] = status_text(now);
   j["endpoint"] = endpoint_.url;
   j["reconnectAttempt"] = e.reconnect_attempt();
   j["agentTyping"] = e.chat().agent_typing();

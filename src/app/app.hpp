@@ -1,16 +1,21 @@
-// app.hpp: wiring between the engine and a platform. Feeds events and `now` in, carries effects out
-// through a Port (wasm/ implements it for the browser; tests implement a fake). Also the automation
-// API's JSON (window.BuildingOS) and the page events (buildingos:ready/status/message).
-// No Emscripten, no clock, no storage of its own.
+// app.hpp: wiring between the engine, the chat view and a platform. Feeds events and `now` in, carries
+// effects out through a Port (wasm/ implements it for the browser; tests implement a fake). Carries out
+// what the resident asked for in the view (apply: ui::Intents in) and builds what the view shows besides
+// the conversation (view_state: ui::ViewState out). Also the automation API's JSON (window.BuildingOS) and
+// the page events (buildingos:ready/status/message).
+// No Emscripten, no ImGui, no clock, no storage of its own.
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "app/boot_config.hpp"
 #include "core/engine.hpp"
+#include "ui/intents.hpp"
+#include "ui/view_state.hpp"
 
 namespace bos::app {
 
@@ -28,6 +33,11 @@ class Port {
   virtual void dispatch_event(const char* name, const std::string& detail_json) = 0;
   virtual void log(LogLevel level, const std::string& text) = 0;
   virtual void request_frame() = 0;  // something on screen changed
+  // What only the page can do for the resident, asked for in the chat view (App::apply). A platform
+  // without them (a test, a headless run) can leave these as they are: nothing happens.
+  virtual void copy_to_clipboard(const std::string& text) { (void)text; }
+  virtual void open_url(const std::string& url) { (void)url; }  // a new tab, never this one
+  virtual void request_notification_permission() {}
 };
 
 class App {
@@ -78,6 +88,15 @@ class App {
   void composer_input(int64_t now);
   void composer_blur(int64_t now);
 
+  // The chat view: what the resident asked for in a frame, carried out in the order the view lists it
+  // (engine actions first, then the page's: clipboard and its "Copiado" toast, link, notifications, text
+  // size); and what the view shows besides the conversation (engine.chat()).
+  void apply(const ui::Intents& intents, int64_t now);
+  ui::ViewState view_state(int64_t now) const;
+  // "Texto maior": the resident's choice, stored under storage_key_large_text() ("1" or "0").
+  void restore_large_text(std::string_view stored);
+  bool large_text() const { return large_text_; }
+
   // window.BuildingOS
   std::string api_state_json(int64_t now) const;
   std::string api_messages_json() const;
@@ -95,6 +114,23 @@ class App {
   void run(Effects effects, int64_t now);
   void emit_status_if_changed(int64_t now);
   std::string title_for(int unread) const;
+  std::string status_text(int64_t now) const;  // the header's line and state().statusText
+
+  // What buildingos:status reports, without statusText (its countdown changes every second; the event
+  // fires on real changes only).
+  struct StatusSnapshot {
+    ConnState status = ConnState::Idle;
+    int attempts = 0;
+    std::size_t queued = 0;
+    std::string connection_id;
+    std::string user_id;
+    std::string session_id;
+    std::string endpoint;
+    int reconnect_attempt = 0;
+    bool agent_typing = false;
+    bool operator==(const StatusSnapshot&) const = default;
+  };
+  StatusSnapshot status_snapshot() const;
 
   Port& port_;
   std::string version_;
@@ -103,7 +139,10 @@ class App {
   Lang lang_ = Lang::Pt;
   std::string pending_user_;
   std::string tab_id_;
-  std::string last_status_json_;
+  std::optional<StatusSnapshot> last_status_;
+  bool large_text_ = false;
+  std::string toast_;  // "Copiado", until toast_until_ms_
+  int64_t toast_until_ms_ = 0;
   uint64_t ui_revision_ = 0;
   bool running_ = false;  // re-entrancy guard: effects that cause effects are queued
   Effects queued_;

@@ -63,12 +63,12 @@ bool find_param(std::string_view s, char lead, std::string_view name, std::strin
 }  // namespace
 
 bool query_param(std::string_view search, std::string_view name, std::string& out) {
-  if (search.size() > 8192) return false;
+  if (search.size() > kMaxUrlPartBytes) return false;
   return find_param(search, '?', name, out);
 }
 
 bool hash_param(std::string_view hash, std::string_view name, std::string& out) {
-  if (hash.size() > 8192) return false;
+  if (hash.size() > kMaxUrlPartBytes) return false;
   return find_param(hash, '#', name, out);
 }
 
@@ -122,10 +122,17 @@ EndpointChoice choose_endpoint(const PageInfo& page) {
 }
 
 Lang language_from(std::string_view l) {
-  return (l.size() >= 2 && (l[0] == 'p' || l[0] == 'P') && (l[1] == 't' || l[1] == 'T') &&
-          (l.size() == 2 || l[2] == '-' || l[2] == '_'))
-             ? Lang::Pt
-             : Lang::En;
+  const std::size_t n = kPortugueseSubtag.size();
+  if (l.size() < n) return Lang::En;
+  for (std::size_t i = 0; i < n; ++i) {
+    const char c = (l[i] >= 'A' && l[i] <= 'Z') ? static_cast<char>(l[i] - 'A' + 'a') : l[i];
+    if (c != kPortugueseSubtag[i]) return Lang::En;
+  }
+  return l.size() == n || kLanguageTagSeparators.find(l[n]) != std::string_view::npos ? Lang::Pt : Lang::En;
+}
+
+std::string portuguese_language_pattern() {
+  return "^" + std::string(kPortugueseSubtag) + "(?:$|[" + std::string(kLanguageTagSeparators) + "])";
 }
 
 IdentityChoice choose_identity(const PageInfo& page, std::string_view stored) {
@@ -146,14 +153,38 @@ IdentityChoice choose_identity(const PageInfo& page, std::string_view stored) {
   return c;
 }
 
-std::string storage_key_identity() { return "bos.v1.identity"; }
+namespace {
+constexpr std::string_view kStoragePrefix = "bos.v1.";  // v1: the format of every key below
+constexpr std::string_view kTabIdCharClass = "a-z0-9";  // is_valid_tab_id, as a RegExp class
+
+std::string regex_escaped(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (std::string_view("\\^$.|?*+()[]{}/").find(c) != std::string_view::npos) out += '\\';
+    out += c;
+  }
+  return out;
+}
+}  // namespace
+
+std::string storage_key_identity() { return std::string(kStoragePrefix) + to_string(StoreKey::Identity); }
+std::string storage_key_large_text() { return std::string(kStoragePrefix) + "largeText"; }
 
 std::string storage_key(StoreKey key, std::string_view user_id, std::string_view tab_id) {
-  return std::string("bos.v1.") + to_string(key) + "/" + std::string(user_id) + "/" + std::string(tab_id);
+  return std::string(kStoragePrefix) + to_string(key) + "/" + std::string(user_id) + "/" + std::string(tab_id);
+}
+
+std::string adoptable_storage_key_pattern() {
+  return "^" + regex_escaped(kStoragePrefix) + "(?:" + to_string(StoreKey::Outbox) + "|" + to_string(StoreKey::History) +
+         ")\\/";
+}
+
+std::string storage_key_tab_pattern() {
+  return "\\/([" + std::string(kTabIdCharClass) + "]{1," + std::to_string(kMaxTabIdChars) + "})$";
 }
 
 bool is_valid_tab_id(std::string_view tab) {
-  if (tab.empty() || tab.size() > 32) return false;
+  if (tab.empty() || tab.size() > kMaxTabIdChars) return false;
   for (char c : tab) {
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return false;
   }
@@ -161,14 +192,13 @@ bool is_valid_tab_id(std::string_view tab) {
 }
 
 bool parse_storage_key(std::string_view key, StorageKeyParts& out) {
-  constexpr std::string_view kPrefix = "bos.v1.";
-  if (key.substr(0, kPrefix.size()) != kPrefix) return false;
-  key.remove_prefix(kPrefix.size());
+  if (key.substr(0, kStoragePrefix.size()) != kStoragePrefix) return false;
+  key.remove_prefix(kStoragePrefix.size());
   const auto slash1 = key.find('/');
   if (slash1 == std::string_view::npos) return false;
   const auto kind = key.substr(0, slash1);
-  if (kind == "outbox") out.key = StoreKey::Outbox;
-  else if (kind == "history") out.key = StoreKey::History;
+  if (kind == to_string(StoreKey::Outbox)) out.key = StoreKey::Outbox;
+  else if (kind == to_string(StoreKey::History)) out.key = StoreKey::History;
   else return false;
   const auto rest = key.substr(slash1 + 1);
   const auto slash2 = rest.find('/');

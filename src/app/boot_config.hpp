@@ -5,6 +5,7 @@
 // Outside loopback only wss:// is accepted. Identity: #resident=ID from the link (a QR code in the
 // building) wins and is kept; otherwise the stored identity; otherwise a new random one.
 #pragma once
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,9 @@ struct EndpointChoice {
   std::string note;                           // why a higher-priority source was skipped (for the log)
 };
 
+// ?query and #hash longer than this are not read (a link is never this long; a hostile one may be).
+inline constexpr std::size_t kMaxUrlPartBytes = 8192;
+
 bool is_loopback_page(std::string_view hostname);
 // Value of a query parameter (percent-decoded), or nullopt-like empty with found=false.
 bool query_param(std::string_view search, std::string_view name, std::string& out);
@@ -41,7 +45,16 @@ std::string percent_decode(std::string_view s);
 std::string hostname_table_endpoint(std::string_view hostname);
 EndpointChoice choose_endpoint(const PageInfo& page);
 
+// The language rule, shared with the page (app/page_facts → boot.js, pre.js): Portuguese when the primary
+// subtag is "pt", any case, alone or followed by a separator: "pt", "pt-BR", "PT-pt" and the POSIX form
+// "pt_BR" some systems report; English otherwise.
+inline constexpr std::string_view kPortugueseSubtag = "pt";
+inline constexpr std::string_view kLanguageTagSeparators = "-_";
+// What the page assumes when the browser names no language at all (our residents are in Brazil).
+inline constexpr std::string_view kFallbackLanguageTag = "pt-BR";
 Lang language_from(std::string_view navigator_language);
+// The same rule as a JavaScript RegExp source, to be used case-insensitively ("i").
+std::string portuguese_language_pattern();
 
 struct IdentityChoice {
   std::string user_id;     // empty: the engine makes one
@@ -64,6 +77,13 @@ struct StorageKeyParts {
 // false for keys that are not ours (other apps on the origin, the identity key, malformed names).
 bool parse_storage_key(std::string_view key, StorageKeyParts& out);
 // A tab id: 1-32 of [a-z0-9].
+inline constexpr std::size_t kMaxTabIdChars = 32;
 bool is_valid_tab_id(std::string_view tab);
+// "Texto maior": "1" or "0", one per origin (not per resident: it is the phone's reader who chose it).
+std::string storage_key_large_text();
+// For the page (app/page_facts → pre.js), JavaScript RegExp sources: the keys of this origin that another
+// tab may have left for this one to take over, and the tab id at their end (group 1).
+std::string adoptable_storage_key_pattern();
+std::string storage_key_tab_pattern();
 
 }  // namespace bos::app

@@ -1,5 +1,6 @@
 // strings.hpp: every text the resident reads, in Brazilian Portuguese first and English.
-// The engine's status texts and the UI's labels both come from here. No I/O.
+// The engine's status texts, the UI's labels and the page's own texts (composer, boot screens: exported
+// to JavaScript at build time by app/page_facts) all come from here. No I/O.
 #pragma once
 #include <string>
 
@@ -23,23 +24,33 @@ enum class Text {
   MessageTooBig,         // "Mensagem grande demais para o servidor"
   NotificationTitle,     // "BuildingOS"
   Today, Yesterday,
-  Retry, Delete, Copy, Copied, OpenLink,
+  Retry, Delete, Copy, Copied,
   ClearConversation, ClearConfirm, Cancel,
-  ComposerPlaceholder, Send, MessageLabel,
-  Queued, Sent, Acked, Answered, Failed,
+  Failed,                // "Não enviada"
   TypingIndicator,       // "Assistente digitando..."
   EmptyConversation,     // first-run hint
   AboutLine,             // "BuildingOS · versão %s"
-  ErrorEmpty, ErrorTooLong, ErrorQueueFull,
-  UnreadTitle,           // "(%d) BuildingOS"
+  PageTitle,             // document.title: "BuildingOS · Chat do prédio"
   NotificationsEnable,   // "Ativar notificações"
   You, Assistant, Notice,
   NoticeHigh,            // "Aviso importante"
   LargerText, NormalText,
   NewMessages,           // "Novas mensagens"
   InvalidEndpoint,       // "Endereço do servidor inválido"
-  Menu,
   OfflineReassure,       // "Suas mensagens ficam guardadas..."
+  // Shown by the page's own JavaScript, handed to it by app/page_facts (BOSFacts.strings).
+  LanguageTag,           // "pt-BR": <html lang>, number formatting
+  ComposerPlaceholder, Send, MessageLabel,
+  MessagesLog,           // the hidden role="log" region's label
+  ErrorEmpty,
+  ErrorTooLong,          // "%s": the limit, formatted by the page in its locale
+  ErrorQueueFull,
+  // The boot screens (shell/boot.js), before the wasm runs: they must work without it.
+  BootLoading, BootStarting,
+  BootUnsupported,       // three %lld: Chrome/Edge, Firefox, Safari versions (app/page_facts kSupportFloor)
+  BootTooOld,            // the same three
+  BootNoWebgl, BootDownloadFailed, BootCrashed,
+  BootRetry, BootReload, BootAnyway,
   kCount
 };
 

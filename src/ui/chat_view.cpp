@@ -1,7 +1,7 @@
 // chat_view.cpp: see chat_view.hpp.
 //
 // Index
-//   [SECTION] Theme and sizes
+//   [SECTION] Theme and drawing helpers   (every size is named in ui/chat_layout.hpp)
 //   [SECTION] Frame               the window, the three areas, wake-ups
 //   [SECTION] Header              status dot in the seed's colours, status text, "Tentar agora", menu
 //   [SECTION] Message list        rows with cached heights, virtualised with a prefix sum, sticky bottom
@@ -17,11 +17,15 @@
 #include <cmath>
 
 #include "core/utf8.hpp"
+#include "imgui_internal.h"  // ImRect, ImGuiButtonFlags_AllowItemOverlap
+#include "ui/chat_layout.hpp"
 #include "ui/text_util.hpp"
 
 namespace bos::ui {
 
-// [SECTION] Theme and sizes ---------------------------------------------------------------------------
+// [SECTION] Theme and drawing helpers ------------------------------------------------------------------
+
+using namespace layout;
 
 namespace {
 
@@ -29,104 +33,74 @@ constexpr ImU32 rgb(uint32_t hex, uint32_t alpha = 255) {
   return IM_COL32((hex >> 16) & 255, (hex >> 8) & 255, hex & 255, alpha);
 }
 
+// Alpha bytes (0xAA000000) laid over a theme colour's RGB.
+constexpr ImU32 kAlphaMask = 0x00FFFFFF;
+constexpr ImU32 kHaloAlpha = 0x40000000;          // the connected dot's halo
+constexpr ImU32 kBannerAlpha = 0x2A000000;        // the banner's tint of the error colour
+constexpr ImU32 kMetaAlpha = 0xB0000000;          // time and ticks on the resident's own bubble
+constexpr ImU32 kChipHotAlpha = 0xD8000000;       // a chip under the pointer
+constexpr ImU32 kSelectedAlpha = 0xFF000000;      // a selected bubble's outline
+constexpr ImU32 kHoveredAlpha = 0x60000000;       // a hovered bubble's outline
+constexpr ImU32 kScrollHotAlpha = 0xC0000000;
+constexpr ImU32 kScrollAlpha = 0x70000000;
+constexpr ImU32 kDialogDim = IM_COL32(0, 0, 0, 110);  // behind the confirmation
+constexpr float kFauxBoldStrokeDivisor = 20;      // faux bold: one stroke per this many px of font size
+
+ImU32 with_alpha(ImU32 col, ImU32 alpha) { return (col & kAlphaMask) | alpha; }
+
 // A title in the bold face, or in the regular one drawn twice a stroke apart when there is no bold face.
 void draw_strong(ImDrawList* dl, const Fonts& fonts, float size, ImVec2 pos, ImU32 col, const char* text) {
   dl->AddText(fonts.bold, size, pos, col, text);
   if (fonts.bold_synthetic) {
-    const float stroke = std::max(1.0f, std::round(size / 20.0f));
+    const float stroke = std::max(1.0f, std::round(size / kFauxBoldStrokeDivisor));
     dl->AddText(fonts.bold, size, ImVec2(pos.x + stroke, pos.y), col, text);
   }
 }
 
-// The seed page's status colours.
-constexpr ImU32 kConnected = rgb(0x00d4aa);
-constexpr ImU32 kReconnecting = rgb(0xffa726);
-constexpr ImU32 kFailed = rgb(0xff5252);
-
-// CSS px; multiplied by the device pixel ratio where used.
-constexpr float kHeaderH = 60;
-constexpr float kMarginX = 12;
-constexpr float kRowGap = 10;
-constexpr float kPadX = 14;
-constexpr float kPadY = 9;
-constexpr float kBubbleMaxW = 560;
-constexpr float kChipH = 36;   // touch target
-constexpr float kComposerPad = 8;
-constexpr float kStripe = 4;
-constexpr float kRounding = 16;
-
 ImU32 status_color(ConnState s) {
   switch (s) {
-    case ConnState::Connected: return kConnected;
+    case ConnState::Connected: return rgb(kStatusConnected);
     case ConnState::Connecting:
-    case ConnState::Reconnecting: return kReconnecting;
-    case ConnState::Failed: return kFailed;
+    case ConnState::Reconnecting: return rgb(kStatusReconnecting);
+    case ConnState::Failed: return rgb(kStatusFailed);
     case ConnState::Idle:
-    case ConnState::Closed: return rgb(0x9aa4b8);
+    case ConnState::Closed: return rgb(kStatusOff);
   }
-  return kFailed;
+  return rgb(kStatusFailed);
 }
 
 const char* end_of(const std::string& s) { return s.data() + s.size(); }
 
 }  // namespace
 
-Theme Theme::dark() {
+Theme Theme::from(const Palette& p) {
   Theme t{};
-  t.bg = rgb(0x12161f);
-  t.header = rgb(0x171c28);
-  t.panel = rgb(0x1b2130);
-  t.text = rgb(0xe8ecf4);
-  t.muted = rgb(0x9aa4b8);
-  t.accent = kConnected;
-  t.accent_text = rgb(0x062b23);
-  t.warn = kReconnecting;
-  t.error = kFailed;
-  t.user_bubble = rgb(0x00b894);
-  t.user_text = rgb(0x04231c);
-  t.assistant_bubble = rgb(0x232b3d);
-  t.assistant_border = rgb(0x2f3850);
-  t.notice_bubble = rgb(0x12352f);
-  t.notice_high_bubble = rgb(0x3b2a12);
-  t.error_bubble = rgb(0x3a1c21);
-  t.separator = rgb(0x2a3247);
-  t.chip = rgb(0x2a3247);
-  return t;
-}
-
-Theme Theme::light() {
-  Theme t{};
-  t.bg = rgb(0xf4f6fa);
-  t.header = rgb(0xffffff);
-  t.panel = rgb(0xffffff);
-  t.text = rgb(0x1a1f2b);
-  t.muted = rgb(0x5b6477);
-  t.accent = rgb(0x00a887);
-  t.accent_text = rgb(0xffffff);
-  t.warn = rgb(0xc77700);
-  t.error = rgb(0xd32f2f);
-  t.user_bubble = rgb(0x00d4aa);
-  t.user_text = rgb(0x04231c);
-  t.assistant_bubble = rgb(0xffffff);
-  t.assistant_border = rgb(0xdde3ee);
-  t.notice_bubble = rgb(0xe3f8f3);
-  t.notice_high_bubble = rgb(0xfff1dc);
-  t.error_bubble = rgb(0xfde8e8);
-  t.separator = rgb(0xdde3ee);
-  t.chip = rgb(0xe6eaf2);
+  t.bg = rgb(p.bg);
+  t.header = rgb(p.header);
+  t.panel = rgb(p.panel);
+  t.text = rgb(p.text);
+  t.muted = rgb(p.muted);
+  t.accent = rgb(p.accent);
+  t.accent_text = rgb(p.accent_text);
+  t.warn = rgb(p.warn);
+  t.error = rgb(p.error);
+  t.user_bubble = rgb(p.user_bubble);
+  t.user_text = rgb(p.user_text);
+  t.assistant_bubble = rgb(p.assistant_bubble);
+  t.assistant_border = rgb(p.assistant_border);
+  t.notice_bubble = rgb(p.notice_bubble);
+  t.notice_high_bubble = rgb(p.notice_high_bubble);
+  t.error_bubble = rgb(p.error_bubble);
+  t.separator = rgb(p.separator);
+  t.chip = rgb(p.chip);
   return t;
 }
 
 // [SECTION] Frame -------------------------------------------------------------------------------------
 
-void ChatView::show_toast(std::string text, int64_t now_ms) {
-  toast_ = std::move(text);
-  toast_until_ms_ = now_ms + 1600;
-}
-
-Intents ChatView::draw(const Engine& engine, const ViewContext& ctx) {
+Intents ChatView::draw(const ChatModel& chat, const ViewState& state, const ViewContext& ctx) {
   Intents out;
-  lang_ = engine.lang();
+  lang_ = state.lang;
   theme_ = ctx.dark ? Theme::dark() : Theme::light();
   animating_ = ctx.pointer.animating;
   wake_at_ms_ = 0;
@@ -146,39 +120,30 @@ Intents ChatView::draw(const Engine& engine, const ViewContext& ctx) {
   ImGui::PopStyleVar(2);
 
   const float header_h = (kHeaderH + ctx.safe_area.top) * d;
-  const float banner_h = banner_height(engine, ctx, display.x);
+  const float banner_h = banner_height(state, ctx, display.x);
   const float strip_h = (ctx.composer_css_h + 2 * kComposerPad + ctx.safe_area.bottom) * d;
   const ImVec2 list_pos(0, header_h + banner_h);
   const ImVec2 list_size(display.x, std::max(0.0f, display.y - header_h - banner_h - strip_h));
 
-  draw_list(engine, ctx, list_pos, list_size, out);
-  if (banner_h > 0) draw_banner(engine, ctx, ImVec2(0, header_h), display.x, banner_h, out);
+  draw_list(chat, ctx, list_pos, list_size, out);
+  if (banner_h > 0) draw_banner(ctx, ImVec2(0, header_h), display.x, banner_h, out);
   draw_composer_strip(ctx, ImVec2(0, display.y - strip_h), ImVec2(display.x, strip_h));
-  draw_header(engine, ctx, out);
-  draw_overlays(ctx, list_pos, list_size);
+  draw_header(state, ctx, out);
+  draw_overlays(state, ctx, list_pos, list_size);
 
   ImGui::End();
 
-  // The countdown in "Nova tentativa em N s" needs one frame per second, nothing more.
-  if (engine.state() == ConnState::Failed && engine.next_retry_at_ms() != kNever &&
-      engine.next_retry_at_ms() > ctx.now_ms) {
-    const int64_t left = engine.next_retry_at_ms() - ctx.now_ms;
-    const int64_t next_change = ctx.now_ms + ((left - 1) % 1000) + 1;
-    wake_at_ms_ = next_change;
-  }
-  if (!toast_.empty()) {
-    if (ctx.now_ms >= toast_until_ms_) {
-      toast_.clear();
-    } else if (wake_at_ms_ == 0 || toast_until_ms_ < wake_at_ms_) {
-      wake_at_ms_ = toast_until_ms_;
-    }
+  // The countdown in "Nova tentativa em N s" needs one frame per second, nothing more; a toast one when it goes.
+  wake_at_ms_ = state.status_changes_at_ms > ctx.now_ms ? state.status_changes_at_ms : 0;
+  if (!state.toast.empty() && ctx.now_ms < state.toast_until_ms && (wake_at_ms_ == 0 || state.toast_until_ms < wake_at_ms_)) {
+    wake_at_ms_ = state.toast_until_ms;
   }
   return out;
 }
 
 // [SECTION] Header ------------------------------------------------------------------------------------
 
-void ChatView::draw_header(const Engine& engine, const ViewContext& ctx, Intents& out) {
+void ChatView::draw_header(const ViewState& state, const ViewContext& ctx, Intents& out) {
   const float d = ctx.dpr;
   const ImVec2 display = ImGui::GetIO().DisplaySize;
   const float top = ctx.safe_area.top * d;
@@ -187,13 +152,13 @@ void ChatView::draw_header(const Engine& engine, const ViewContext& ctx, Intents
   dl->AddRectFilled(ImVec2(0, 0), ImVec2(display.x, top + h), theme_.header);
   dl->AddLine(ImVec2(0, top + h - d), ImVec2(display.x, top + h - d), theme_.separator, d);
 
-  // Logo: a small building.
+  // Logo: a small building (proportions in units of the logo's size).
   const float left = (kMarginX + ctx.safe_area.left) * d;
-  const float logo = 36 * d;
+  const float logo = kLogoSize * d;
   const ImVec2 lp(left, top + (h - logo) / 2);
-  dl->AddRectFilled(lp, ImVec2(lp.x + logo, lp.y + logo), theme_.accent, 9 * d);
+  dl->AddRectFilled(lp, ImVec2(lp.x + logo, lp.y + logo), theme_.accent, kLogoRounding * d);
   const ImVec2 b0(lp.x + logo * 0.3f, lp.y + logo * 0.2f), b1(lp.x + logo * 0.7f, lp.y + logo * 0.85f);
-  dl->AddRectFilled(b0, b1, theme_.accent_text, 2 * d);
+  dl->AddRectFilled(b0, b1, theme_.accent_text, 2 * d);  // the building's corners, 2 px
   for (int r = 0; r < 3; ++r) {
     for (int c = 0; c < 2; ++c) {
       const ImVec2 w0(b0.x + logo * (0.06f + 0.17f * static_cast<float>(c)), b0.y + logo * (0.07f + 0.14f * static_cast<float>(r)));
@@ -204,66 +169,66 @@ void ChatView::draw_header(const Engine& engine, const ViewContext& ctx, Intents
   // Title and status.
   ImFont* bold = ctx.fonts.bold;
   ImFont* small = ctx.fonts.small;
-  const float tx = lp.x + logo + 10 * d;
-  const float title_y = top + h / 2 - bold->FontSize + 2 * d;
+  const float tx = lp.x + logo + kLogoGap * d;
+  const float title_y = top + h / 2 - bold->FontSize + kTitleNudgeY * d;
   draw_strong(dl, ctx.fonts, bold->FontSize, ImVec2(tx, title_y), theme_.text, "BuildingOS");
-  const ConnState state = engine.state();
-  const float dot_r = 4.5f * d;
-  const float sy = top + h / 2 + 4 * d;
-  const ImU32 dot = status_color(state);
-  if (state == ConnState::Connected) dl->AddCircleFilled(ImVec2(tx + dot_r, sy + small->FontSize / 2), dot_r * 2.0f, (dot & 0x00FFFFFF) | 0x40000000);
+  const float dot_r = kStatusDotR * d;
+  const float sy = top + h / 2 + kStatusLineY * d;
+  const ImU32 dot = status_color(state.conn);
+  if (state.conn == ConnState::Connected) {
+    dl->AddCircleFilled(ImVec2(tx + dot_r, sy + small->FontSize / 2), dot_r * kStatusHaloFactor, with_alpha(dot, kHaloAlpha));
+  }
   dl->AddCircleFilled(ImVec2(tx + dot_r, sy + small->FontSize / 2), dot_r, dot);
-  std::string status = engine.status_text(ctx.now_ms);
-  if (!ctx.endpoint_ok) status = text(lang_, Text::InvalidEndpoint);
+  const std::string& status = state.status_text;
 
-  // Right side: menu button, and "Tentar agora" when the engine is waiting.
-  const float btn = 44 * d;
+  // Right side: the menu button.
+  const float btn = kTouchTarget * d;
   const float right = display.x - (kMarginX + ctx.safe_area.right) * d;
   ImGui::SetCursorScreenPos(ImVec2(right - btn, top + (h - btn) / 2));
   if (ImGui::InvisibleButton("##menu", ImVec2(btn, btn))) ImGui::OpenPopup("##menu_popup");
   const ImVec2 mc(right - btn / 2, top + h / 2);
   const ImU32 menu_col = ImGui::IsItemHovered() ? theme_.text : theme_.muted;
-  for (int i = -1; i <= 1; ++i) dl->AddCircleFilled(ImVec2(mc.x, mc.y + static_cast<float>(i) * 6.5f * d), 2.2f * d, menu_col);
+  for (int i = -1; i <= 1; ++i) {
+    dl->AddCircleFilled(ImVec2(mc.x, mc.y + static_cast<float>(i) * kMenuDotSpacing * d), kMenuDotR * d, menu_col);
+  }
 
-  const float status_right = right - btn - 8 * d;
-  const float status_x = tx + dot_r * 2 + 6 * d;
+  const float status_right = right - btn - kStatusMenuGap * d;
+  const float status_x = tx + dot_r * 2 + kStatusDotGap * d;
   const float avail = std::max(0.0f, status_right - status_x);
   // The status line never overflows into the buttons: cut it and add an ellipsis.
   std::string shown = status;
   while (!shown.empty() && small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, shown.c_str(), end_of(shown)).x > avail) {
     std::string_view v(shown);
-    v = utf8::truncate(v, v.size() > 4 ? v.size() - 4 : 0);
+    v = utf8::truncate(v, v.size() > kEllipsisStepBytes ? v.size() - kEllipsisStepBytes : 0);
     shown = std::string(v) + "\xE2\x80\xA6";
     if (v.empty()) break;
   }
   dl->AddText(small, small->FontSize, ImVec2(status_x, sy), theme_.muted, shown.c_str(), end_of(shown));
 
-  draw_menu(engine, ctx, out);
+  draw_menu(state, ctx, out);
 }
 
-float ChatView::banner_height(const Engine& engine, const ViewContext& ctx, float width) const {
-  if (!engine.show_try_now() || !ctx.endpoint_ok) return 0;
+float ChatView::banner_height(const ViewState& state, const ViewContext& ctx, float width) const {
+  if (!state.show_try_now) return 0;
   const float d = ctx.dpr;
   ImFont* small = ctx.fonts.small;
   const float chip_w = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, text(lang_, Text::TryNow)).x + 2 * kPadX * d;
-  const float wrap = std::max(80 * d, width - chip_w - (3 * kMarginX + ctx.safe_area.left + ctx.safe_area.right) * d);
+  const float wrap = std::max(kBannerMinWrap * d, width - chip_w - (3 * kMarginX + ctx.safe_area.left + ctx.safe_area.right) * d);
   const float th = small->CalcTextSizeA(small->FontSize, FLT_MAX, wrap, text(lang_, Text::OfflineReassure)).y;
-  return std::max(th, kChipH * d) + 16 * d;
+  return std::max(th, kChipH * d) + 2 * kBannerPadY * d;
 }
 
-void ChatView::draw_banner(const Engine& engine, const ViewContext& ctx, const ImVec2& pos, float width, float height,
-                           Intents& out) {
-  (void)engine;
+void ChatView::draw_banner(const ViewContext& ctx, const ImVec2& pos, float width, float height, Intents& out) {
   const float d = ctx.dpr;
   ImFont* small = ctx.fonts.small;
   ImDrawList* dl = ImGui::GetWindowDrawList();
-  dl->AddRectFilled(pos, ImVec2(pos.x + width, pos.y + height), (theme_.error & 0x00FFFFFF) | 0x2A000000);
+  dl->AddRectFilled(pos, ImVec2(pos.x + width, pos.y + height), with_alpha(theme_.error, kBannerAlpha));
   dl->AddLine(ImVec2(pos.x, pos.y + height - d), ImVec2(pos.x + width, pos.y + height - d), theme_.separator, d);
   const char* label = text(lang_, Text::TryNow);
   const float chip_w = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, label).x + 2 * kPadX * d;
   const float right = pos.x + width - (kMarginX + ctx.safe_area.right) * d;
   const float left = pos.x + (kMarginX + ctx.safe_area.left) * d;
-  const float wrap = std::max(80 * d, right - chip_w - kMarginX * d - left);
+  const float wrap = std::max(kBannerMinWrap * d, right - chip_w - kMarginX * d - left);
   const char* reassure = text(lang_, Text::OfflineReassure);
   const float th = small->CalcTextSizeA(small->FontSize, FLT_MAX, wrap, reassure).y;
   dl->AddText(small, small->FontSize, ImVec2(left, pos.y + (height - th) / 2), theme_.text, reassure, nullptr, wrap);
@@ -273,13 +238,12 @@ void ChatView::draw_banner(const Engine& engine, const ViewContext& ctx, const I
   }
 }
 
-void ChatView::draw_menu(const Engine& engine, const ViewContext& ctx, Intents& out) {
-  (void)engine;
+void ChatView::draw_menu(const ViewState& state, const ViewContext& ctx, Intents& out) {
   const float d = ctx.dpr;
-  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(8 * d, 8 * d));
-  ImGui::PushStyleVar(ImGuiStyleVar_ItemSpacing, ImVec2(8 * d, 4 * d));
-  ImGui::PushStyleVar(ImGuiStyleVar_FramePadding, ImVec2(12 * d, 10 * d));
-  ImGui::PushStyleVar(ImGuiStyleVar_PopupRounding, 10 * d);
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(kMenuPad * d, kMenuPad * d));
+  ImGui::PushStyleVar(ImGuiStyleVar_ItemSpacing, ImVec2(kMenuItemSpacingX * d, kMenuItemSpacingY * d));
+  ImGui::PushStyleVar(ImGuiStyleVar_FramePadding, ImVec2(kMenuFramePadX * d, kMenuFramePadY * d));
+  ImGui::PushStyleVar(ImGuiStyleVar_PopupRounding, kPopupRounding * d);
   ImGui::PushStyleColor(ImGuiCol_PopupBg, theme_.panel);
   ImGui::PushStyleColor(ImGuiCol_Text, theme_.text);
   ImGui::PushStyleColor(ImGuiCol_HeaderHovered, theme_.chip);
@@ -287,23 +251,23 @@ void ChatView::draw_menu(const Engine& engine, const ViewContext& ctx, Intents& 
   ImGui::PushStyleVar(ImGuiStyleVar_SelectableTextAlign, ImVec2(0.0f, 0.5f));
   // Under the header, against the right edge; items tall enough for a thumb.
   const ImVec2 disp = ImGui::GetIO().DisplaySize;
-  ImGui::SetNextWindowPos(ImVec2(disp.x - (kMarginX + ctx.safe_area.right) * d, (kHeaderH + ctx.safe_area.top) * d - 4 * d),
+  ImGui::SetNextWindowPos(ImVec2(disp.x - (kMarginX + ctx.safe_area.right) * d, (kHeaderH + ctx.safe_area.top) * d - kMenuOverlap * d),
                           ImGuiCond_Always, ImVec2(1.0f, 0.0f));
   if (ImGui::BeginPopup("##menu_popup")) {
-    const float w = std::min(280 * d, disp.x - 2 * kMarginX * d);
-    const ImVec2 item(w, 44 * d);
+    const float w = std::min(kMenuMaxW * d, disp.x - 2 * kMarginX * d);
+    const ImVec2 item(w, kTouchTarget * d);
     if (ctx.notifications == NotificationsState::Default &&
         ImGui::Selectable(text(lang_, Text::NotificationsEnable), false, 0, item)) {
       out.enable_notifications = true;
     }
-    if (ImGui::Selectable(text(lang_, ctx.large_text ? Text::NormalText : Text::LargerText), false, 0, item)) {
+    if (ImGui::Selectable(text(lang_, state.large_text ? Text::NormalText : Text::LargerText), false, 0, item)) {
       out.toggle_large_text = true;
     }
     if (ImGui::Selectable(text(lang_, Text::ClearConversation), false, 0, item)) confirm_clear_ = true;
     ImGui::Separator();
     ImGui::PushFont(ctx.fonts.small);
     ImGui::PushStyleColor(ImGuiCol_Text, theme_.muted);
-    const std::string about = format_text_s(lang_, Text::AboutLine, ctx.version);
+    const std::string about = format_text_s(lang_, Text::AboutLine, state.version);
     ImGui::TextUnformatted(about.c_str(), end_of(about));
     ImGui::PopStyleColor();
     ImGui::PopFont();
@@ -315,14 +279,14 @@ void ChatView::draw_menu(const Engine& engine, const ViewContext& ctx, Intents& 
   }
   const ImVec2 display = ImGui::GetIO().DisplaySize;
   ImGui::SetNextWindowPos(ImVec2(display.x / 2, display.y / 2), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
-  ImGui::SetNextWindowSize(ImVec2(std::min(display.x - 32 * d, 360 * d), 0));
-  ImGui::PushStyleColor(ImGuiCol_ModalWindowDimBg, IM_COL32(0, 0, 0, 110));
+  ImGui::SetNextWindowSize(ImVec2(std::min(display.x - 2 * kDialogMargin * d, kDialogMaxW * d), 0));
+  ImGui::PushStyleColor(ImGuiCol_ModalWindowDimBg, kDialogDim);
   if (ImGui::BeginPopupModal("##confirm_clear", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize)) {
     ImGui::PushTextWrapPos(0);
     const char* q = text(lang_, Text::ClearConfirm);
     ImGui::TextUnformatted(q);
     ImGui::PopTextWrapPos();
-    ImGui::Dummy(ImVec2(0, 8 * d));
+    ImGui::Dummy(ImVec2(0, kDialogGap * d));
     ImGui::PushStyleColor(ImGuiCol_Button, theme_.chip);
     ImGui::PushStyleColor(ImGuiCol_ButtonHovered, theme_.separator);
     if (ImGui::Button(text(lang_, Text::Cancel))) ImGui::CloseCurrentPopup();
@@ -365,13 +329,13 @@ ChatView::Layout ChatView::layout_message(const ChatMessage& m, const ViewContex
   const float d = ctx.dpr;
   ImFont* body = ctx.fonts.body;
   ImFont* small = ctx.fonts.small;
-  const float meta_h = small->FontSize * 1.15f;
+  const float meta_h = small->FontSize * kMetaLineFactor;
   if (m.temporary || m.role == Role::System) {
     L.centered = true;
     L.wrap = width - 2 * kMarginX * d;
     L.text_h = small->CalcTextSizeA(small->FontSize, FLT_MAX, L.wrap, m.text.c_str(), end_of(m.text)).y;
     L.width = width;
-    L.height = L.text_h + 2 * 6 * d;
+    L.height = L.text_h + 2 * kCenteredLinePadY * d;
     L.total = L.height + kRowGap * d;
     return L;
   }
@@ -379,27 +343,28 @@ ChatView::Layout ChatView::layout_message(const ChatMessage& m, const ViewContex
   L.right = m.role == Role::User;
   L.actions = m.seq == selected_seq_ || m.state == MessageState::Failed;
   const bool card = m.role == Role::Notification;
-  const float max_w = card ? std::min(width - 2 * kMarginX * d, 640 * d) : std::min(width * 0.8f, kBubbleMaxW * d);
+  const float max_w = card ? std::min(width - 2 * kMarginX * d, kCardMaxW * d)
+                           : std::min(width * kBubbleMaxWidthFraction, kBubbleMaxW * d);
   const float extra_left = card ? kStripe * d : 0;
-  L.wrap = std::max(40 * d, max_w - 2 * kPadX * d - extra_left);
+  L.wrap = std::max(kBubbleMinWrap * d, max_w - 2 * kPadX * d - extra_left);
   const ImVec2 ts = body->CalcTextSizeA(body->FontSize, FLT_MAX, L.wrap, m.text.c_str(), end_of(m.text));
   L.text_h = ts.y;
   float content_w = ts.x;
   float h = kPadY * d + ts.y;
-  if (card) h += small->FontSize * 1.3f;  // the "Aviso" title line
-  h += 4 * d + meta_h;                    // time and ticks
+  if (card) h += small->FontSize * kCardTitleFactor;  // the "Aviso" title line
+  h += kMetaGap * d + meta_h;                         // time and ticks
   const float meta_w = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, "00:00").x +
-                       (m.role == Role::User ? small->FontSize * 1.1f * 1.35f + 6 * d : 0);
+                       (m.role == Role::User ? small->FontSize * kTickFactor * kTickWidthFactor + kTickGap * d : 0);
   content_w = std::max(content_w, meta_w);
   for (const auto& link : L.links) {
     const std::string label = link_label(link);
     content_w = std::max(content_w, small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, label.c_str(), end_of(label)).x + 2 * kPadX * d);
-    h += kChipH * d + 4 * d;
+    h += kChipH * d + kMetaGap * d;
   }
   h += kPadY * d;
   L.width = card ? max_w : std::min(max_w, content_w + 2 * kPadX * d + extra_left);
   L.height = h;
-  L.total = h + kRowGap * d + (L.actions ? kChipH * d + 6 * d : 0);
+  L.total = h + kRowGap * d + (L.actions ? kChipH * d + kActionsGap * d : 0);
   return L;
 }
 
@@ -419,8 +384,7 @@ float ChatView::message_height(const ChatMessage& m, const ViewContext& ctx, flo
   return c.h;
 }
 
-void ChatView::rebuild_rows(const Engine& engine, const ViewContext& ctx, float width) {
-  const auto& chat = engine.chat();
+void ChatView::rebuild_rows(const ChatModel& chat, const ViewContext& ctx, float width) {
   const float d = ctx.dpr;
   const int64_t today = local_day(ctx.now_ms, ctx.tz_offset_min);
   const float scale = ctx.fonts.body->FontSize;
@@ -439,7 +403,6 @@ void ChatView::rebuild_rows(const Engine& engine, const ViewContext& ctx, float 
   // Measuring a bubble (links, wrapping) is the expensive part. A burst of thousands of messages is
   // measured over several frames, newest first (what the resident sees at the bottom); the others are laid
   // out with a one-line estimate meanwhile, so no frame does unbounded work.
-  constexpr std::size_t kMeasurePerFrame = 400;
   std::size_t measured = 0;
   unmeasured_ = 0;
   for (auto it = chat.messages().rbegin(); it != chat.messages().rend(); ++it) {
@@ -451,17 +414,18 @@ void ChatView::rebuild_rows(const Engine& engine, const ViewContext& ctx, float 
       ++unmeasured_;
     }
   }
-  const float estimate = (2 * kPadY + 4 + kRowGap) * d + ctx.fonts.body->FontSize + ctx.fonts.small->FontSize * 1.15f;
+  const float estimate =
+      (2 * kPadY + kMetaGap + kRowGap) * d + ctx.fonts.body->FontSize + ctx.fonts.small->FontSize * kMetaLineFactor;
 
   rows_.clear();
-  rows_.reserve(chat.size() + 16);
-  float y = 8 * d;
+  rows_.reserve(chat.size() + 16);  // and a few day separators
+  float y = kListTopPad * d;
   int64_t last_day = INT64_MIN;
   for (const auto& m : chat.messages()) {
     const int64_t day = local_day(m.timestamp_ms, ctx.tz_offset_min);
     if (day != last_day) {
-      rows_.push_back({Row::DaySeparator, 0, day, y, 36 * d});
-      y += 36 * d;
+      rows_.push_back({Row::DaySeparator, 0, day, y, kDaySeparatorH * d});
+      y += kDaySeparatorH * d;
       last_day = day;
     }
     const float h = height_known(m, width) ? heights_[m.seq].h : estimate;
@@ -469,26 +433,25 @@ void ChatView::rebuild_rows(const Engine& engine, const ViewContext& ctx, float 
     y += h;
   }
   if (chat.agent_typing()) {
-    rows_.push_back({Row::Typing, 0, 0, y, 44 * d});
-    y += 44 * d;
+    rows_.push_back({Row::Typing, 0, 0, y, kTypingRowH * d});
+    y += kTypingRowH * d;
   }
-  content_h_ = y + 4 * d;
+  content_h_ = y + kListBottomPad * d;
   if (unmeasured_ > 0) rows_dirty_ = true;  // continue next frame
   // Cached heights of messages that are gone (trimmed history, cleared conversation) are dropped.
-  if (heights_.size() > chat.size() + 64) {
+  if (heights_.size() > chat.size() + kHeightCacheSlack) {
     for (auto it = heights_.begin(); it != heights_.end();) {
       it = chat.find_seq(it->first) ? std::next(it) : heights_.erase(it);
     }
   }
 }
 
-void ChatView::draw_list(const Engine& engine, const ViewContext& ctx, const ImVec2& pos, const ImVec2& size, Intents& out) {
+void ChatView::draw_list(const ChatModel& chat, const ViewContext& ctx, const ImVec2& pos, const ImVec2& size, Intents& out) {
   const float d = ctx.dpr;
-  const auto& chat = engine.chat();
   const float width = size.x - (ctx.safe_area.left + ctx.safe_area.right) * d;
   const float prev_max = std::max(0.0f, content_h_ - size.y);
-  const bool was_at_bottom = scroll_y_ >= prev_max - 2 * d;
-  rebuild_rows(engine, ctx, width);
+  const bool was_at_bottom = scroll_y_ >= prev_max - kStickToBottomSlack * d;
+  rebuild_rows(chat, ctx, width);
 
   // New messages: stay at the bottom if we were there (or the resident just sent one), else flag them.
   if (chat.size() != seen_messages_) {
@@ -505,7 +468,7 @@ void ChatView::draw_list(const Engine& engine, const ViewContext& ctx, const ImV
   }
   if (stick_to_bottom_) scroll_y_ = max_scroll;
   scroll_y_ = std::clamp(scroll_y_, 0.0f, max_scroll);
-  stick_to_bottom_ = scroll_y_ >= max_scroll - 2 * d;
+  stick_to_bottom_ = scroll_y_ >= max_scroll - kStickToBottomSlack * d;
   if (stick_to_bottom_) unseen_below_ = false;
 
   ImGui::SetCursorScreenPos(pos);
@@ -514,11 +477,23 @@ void ChatView::draw_list(const Engine& engine, const ViewContext& ctx, const ImV
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const float x0 = pos.x + ctx.safe_area.left * d;
 
+  // "Novas mensagens" lies over the list, so its button is the list's (the pointer over the list belongs to
+  // this child window, never to the chat window under it) and comes first (the rows under it must not
+  // take the tap). It is drawn with the overlays.
+  if (unseen_below_) {
+    const ImRect pill = new_messages_pill(ctx, pos, size);
+    ImGui::SetCursorScreenPos(pill.Min);
+    if (ImGui::InvisibleButton("##new_messages", pill.GetSize())) {
+      stick_to_bottom_ = true;
+      unseen_below_ = false;
+    }
+  }
+
   if (chat.size() == 0 && !chat.agent_typing()) {
     const char* hint = text(lang_, Text::EmptyConversation);
-    const float wrap = std::min(width - 48 * d, 420 * d);
+    const float wrap = std::min(width - 2 * kEmptyHintInset * d, kEmptyHintMaxW * d);
     const ImVec2 ts = ctx.fonts.body->CalcTextSizeA(ctx.fonts.body->FontSize, FLT_MAX, wrap, hint);
-    const ImVec2 p(x0 + (width - ts.x) / 2, pos.y + std::max(16 * d, (size.y - ts.y) / 2));
+    const ImVec2 p(x0 + (width - ts.x) / 2, pos.y + std::max(kEmptyHintMinTop * d, (size.y - ts.y) / 2));
     dl->AddText(ctx.fonts.body, ctx.fonts.body->FontSize, p, theme_.muted, hint, nullptr, wrap);
   }
 
@@ -536,10 +511,11 @@ void ChatView::draw_list(const Engine& engine, const ViewContext& ctx, const ImV
         const std::string label = format_day(it->day, today, lang_);
         ImFont* f = ctx.fonts.small;
         const ImVec2 ts = f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, label.c_str(), end_of(label));
-        const ImVec2 p0(origin.x + (width - ts.x) / 2 - 12 * d, origin.y + 6 * d);
-        const ImVec2 p1(p0.x + ts.x + 24 * d, p0.y + ts.y + 8 * d);
+        const ImVec2 p0(origin.x + (width - ts.x) / 2 - kDayPillPadX * d, origin.y + kDayPillTop * d);
+        const ImVec2 p1(p0.x + ts.x + 2 * kDayPillPadX * d, p0.y + ts.y + 2 * kDayPillPadY * d);
         dl->AddRectFilled(p0, p1, theme_.chip, (p1.y - p0.y) / 2);
-        dl->AddText(f, f->FontSize, ImVec2(p0.x + 12 * d, p0.y + 4 * d), theme_.muted, label.c_str(), end_of(label));
+        dl->AddText(f, f->FontSize, ImVec2(p0.x + kDayPillPadX * d, p0.y + kDayPillPadY * d), theme_.muted, label.c_str(),
+                    end_of(label));
         break;
       }
       case Row::Message:
@@ -549,14 +525,14 @@ void ChatView::draw_list(const Engine& engine, const ViewContext& ctx, const ImV
         ImFont* f = ctx.fonts.small;
         const char* label = text(lang_, Text::TypingIndicator);
         const ImVec2 ts = f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, label);
-        const ImVec2 p0(origin.x + kMarginX * d, origin.y + 4 * d);
-        const ImVec2 p1(p0.x + ts.x + 2 * kPadX * d + 30 * d, p0.y + 34 * d);
+        const ImVec2 p0(origin.x + kMarginX * d, origin.y + kTypingBubbleTop * d);
+        const ImVec2 p1(p0.x + ts.x + 2 * kPadX * d + kTypingDotsW * d, p0.y + kTypingBubbleH * d);
         dl->AddRectFilled(p0, p1, theme_.assistant_bubble, kRounding * d);
         for (int i = 0; i < 3; ++i) {
-          dl->AddCircleFilled(ImVec2(p0.x + kPadX * d + static_cast<float>(i) * 8 * d, (p0.y + p1.y) / 2), 2.6f * d,
-                              theme_.muted);
+          dl->AddCircleFilled(ImVec2(p0.x + kPadX * d + static_cast<float>(i) * kTypingDotSpacing * d, (p0.y + p1.y) / 2),
+                              kTypingDotR * d, theme_.muted);
         }
-        dl->AddText(f, f->FontSize, ImVec2(p0.x + kPadX * d + 28 * d, (p0.y + p1.y - ts.y) / 2), theme_.muted, label);
+        dl->AddText(f, f->FontSize, ImVec2(p0.x + kPadX * d + kTypingLabelX * d, (p0.y + p1.y - ts.y) / 2), theme_.muted, label);
         break;
       }
     }
@@ -564,8 +540,8 @@ void ChatView::draw_list(const Engine& engine, const ViewContext& ctx, const ImV
 
   // Scrollbar: a thin thumb; draggable with a mouse.
   if (content_h_ > size.y + 1) {
-    const float rail_w = 14 * d;
-    const float thumb_h = std::max(32 * d, size.y * size.y / content_h_);
+    const float rail_w = kScrollRailW * d;
+    const float thumb_h = std::max(kScrollThumbMinH * d, size.y * size.y / content_h_);
     const float track = size.y - thumb_h;
     const float t = max_scroll > 0 ? scroll_y_ / max_scroll : 0;
     const ImVec2 r0(pos.x + size.x - rail_w, pos.y);
@@ -574,12 +550,12 @@ void ChatView::draw_list(const Engine& engine, const ViewContext& ctx, const ImV
     if (ImGui::IsItemActive() && track > 0) {
       const float my = ImGui::GetIO().MousePos.y - pos.y - thumb_h / 2;
       scroll_y_ = std::clamp(my / track, 0.0f, 1.0f) * max_scroll;
-      stick_to_bottom_ = scroll_y_ >= max_scroll - 2 * d;
+      stick_to_bottom_ = scroll_y_ >= max_scroll - kStickToBottomSlack * d;
     }
     const bool hot = ImGui::IsItemHovered() || ImGui::IsItemActive();
-    const float bar_w = (hot ? 6 : 4) * d;
-    const ImVec2 t0(pos.x + size.x - bar_w - 3 * d, pos.y + t * track);
-    dl->AddRectFilled(t0, ImVec2(t0.x + bar_w, t0.y + thumb_h), (theme_.muted & 0x00FFFFFF) | (hot ? 0xC0000000 : 0x70000000),
+    const float bar_w = (hot ? kScrollBarHotW : kScrollBarW) * d;
+    const ImVec2 t0(pos.x + size.x - bar_w - kScrollBarMargin * d, pos.y + t * track);
+    dl->AddRectFilled(t0, ImVec2(t0.x + bar_w, t0.y + thumb_h), with_alpha(theme_.muted, hot ? kScrollHotAlpha : kScrollAlpha),
                       bar_w / 2);
   }
   ImGui::EndChild();
@@ -595,7 +571,7 @@ bool ChatView::chip(const char* id, const char* label, ImVec2 pos, ImFont* font,
   const bool clicked = ImGui::InvisibleButton(id, size);
   const bool hot = ImGui::IsItemHovered() || ImGui::IsItemActive();
   ImDrawList* dl = ImGui::GetWindowDrawList();
-  const ImU32 fill = hot ? ((bg & 0x00FFFFFF) | 0xD8000000) : bg;
+  const ImU32 fill = hot ? with_alpha(bg, kChipHotAlpha) : bg;
   dl->AddRectFilled(pos, ImVec2(pos.x + size.x, pos.y + size.y), fill, size.y / 2);
   dl->AddText(font, font->FontSize, ImVec2(pos.x + kPadX * dpr, pos.y + (size.y - ts.y) / 2), fg, label);
   if (w_out) *w_out = size.x;
@@ -604,9 +580,9 @@ bool ChatView::chip(const char* id, const char* label, ImVec2 pos, ImFont* font,
 
 void ChatView::draw_ticks(ImDrawList* dl, const ChatMessage& m, ImVec2 p, float s, const Theme& t) const {
   // Drawn, not glyphs: the subset font has no check marks, and lines stay crisp at any scale.
-  // The box is 1.35 s wide: one check on its right, two checks across it.
+  // The box is kTickWidthFactor s wide: one check on its right, two checks across it. Proportions in units of s.
   const float w = s * 0.09f;
-  const ImU32 col = m.state == MessageState::Answered ? rgb(0x1565c0) : ((t.user_text & 0x00FFFFFF) | 0xB0000000);
+  const ImU32 col = m.state == MessageState::Answered ? rgb(kTickAnswered) : with_alpha(t.user_text, kMetaAlpha);
   auto check = [&](float dx) {
     dl->AddLine(ImVec2(p.x + dx, p.y + s * 0.55f), ImVec2(p.x + dx + s * 0.25f, p.y + s * 0.8f), col, w);
     dl->AddLine(ImVec2(p.x + dx + s * 0.25f, p.y + s * 0.8f), ImVec2(p.x + dx + s * 0.75f, p.y + s * 0.25f), col, w);
@@ -648,7 +624,7 @@ void ChatView::draw_message(const ChatMessage& m, const ViewContext& ctx, const 
 
   if (L.centered) {
     const ImVec2 ts = small->CalcTextSizeA(small->FontSize, FLT_MAX, L.wrap, m.text.c_str(), end_of(m.text));
-    const ImVec2 p(origin.x + (width - ts.x) / 2, origin.y + 6 * d);
+    const ImVec2 p(origin.x + (width - ts.x) / 2, origin.y + kCenteredLinePadY * d);
     dl->AddText(small, small->FontSize, p, theme_.muted, m.text.c_str(), end_of(m.text), L.wrap);
     ImGui::PopID();
     ImGui::PopID();
@@ -664,7 +640,7 @@ void ChatView::draw_message(const ChatMessage& m, const ViewContext& ctx, const 
     case Role::User:
       fill = theme_.user_bubble;
       fg = theme_.user_text;
-      meta = (theme_.user_text & 0x00FFFFFF) | 0xB0000000;
+      meta = with_alpha(theme_.user_text, kMetaAlpha);
       break;
     case Role::Notification: fill = m.priority == Priority::High ? theme_.notice_high_bubble : theme_.notice_bubble; break;
     case Role::Error: fill = theme_.error_bubble; break;
@@ -672,21 +648,26 @@ void ChatView::draw_message(const ChatMessage& m, const ViewContext& ctx, const 
   }
   const bool selected = m.seq == selected_seq_;
 
-  // The bubble is the tap target: a tap selects it and shows "Copiar" (and its links).
+  // The bubble is the tap target: a tap selects it and shows "Copiar". Its link chips lie on it and are
+  // submitted after it, so it lets them take the pointer (ImGui gives it to the first item otherwise, and
+  // a tap on a link only selected the bubble).
   ImGui::SetCursorScreenPos(b0);
-  if (ImGui::InvisibleButton("##bubble", ImVec2(L.width, L.height))) {
+  if (ImGui::InvisibleButton("##bubble", ImVec2(L.width, L.height), ImGuiButtonFlags_AllowItemOverlap)) {
     selected_seq_ = selected ? 0 : m.seq;
     rows_dirty_ = true;
   }
+  ImGui::SetItemAllowOverlap();
   const bool hovered = ImGui::IsItemHovered();
   const float round = kRounding * d;
   ImDrawFlags corners = ImDrawFlags_RoundCornersAll;
   if (m.role == Role::User) corners = ImDrawFlags_RoundCornersAll & ~ImDrawFlags_RoundCornersBottomRight;
   else if (!card) corners = ImDrawFlags_RoundCornersAll & ~ImDrawFlags_RoundCornersBottomLeft;
   dl->AddRectFilled(b0, b1, fill, round, corners);
-  if (m.role == Role::Assistant) dl->AddRect(b0, b1, theme_.assistant_border, round, corners, d);
-  if (m.role == Role::Error) dl->AddRect(b0, b1, theme_.error, round, corners, 1.5f * d);
-  if (selected || hovered) dl->AddRect(b0, b1, (theme_.accent & 0x00FFFFFF) | (selected ? 0xFF000000 : 0x60000000), round, corners, 2 * d);
+  if (m.role == Role::Assistant) dl->AddRect(b0, b1, theme_.assistant_border, round, corners, kAssistantBorderW * d);
+  if (m.role == Role::Error) dl->AddRect(b0, b1, theme_.error, round, corners, kErrorBorderW * d);
+  if (selected || hovered) {
+    dl->AddRect(b0, b1, with_alpha(theme_.accent, selected ? kSelectedAlpha : kHoveredAlpha), round, corners, kSelectedBorderW * d);
+  }
 
   float cx = b0.x + kPadX * d;
   float cy = b0.y + kPadY * d;
@@ -696,7 +677,7 @@ void ChatView::draw_message(const ChatMessage& m, const ViewContext& ctx, const 
     cx += kStripe * d;
     const char* title = text(lang_, m.priority == Priority::High ? Text::NoticeHigh : Text::Notice);
     draw_strong(dl, ctx.fonts, small->FontSize, ImVec2(cx, cy), stripe, title);
-    cy += small->FontSize * 1.3f;
+    cy += small->FontSize * kCardTitleFactor;
   }
   dl->AddText(body, body->FontSize, ImVec2(cx, cy), fg, m.text.c_str(), end_of(m.text), L.wrap);
   cy += L.text_h;
@@ -704,7 +685,7 @@ void ChatView::draw_message(const ChatMessage& m, const ViewContext& ctx, const 
   // Links: one chip each; a tap opens the page in a new tab.
   int link_index = 0;
   for (const auto& link : L.links) {
-    cy += 4 * d;
+    cy += kMetaGap * d;
     const std::string label = link_label(link);
     ImGui::PushID(link_index++);
     if (chip("##link", label.c_str(), ImVec2(cx, cy), small, theme_.chip, theme_.accent, d, nullptr)) {
@@ -715,20 +696,20 @@ void ChatView::draw_message(const ChatMessage& m, const ViewContext& ctx, const 
   }
 
   // Time and delivery ticks.
-  cy += 4 * d;
+  cy += kMetaGap * d;
   const std::string time = format_time(m.timestamp_ms, ctx.tz_offset_min);
-  const float tick = small->FontSize * 1.1f;
-  const float tick_w = tick * 1.35f;
+  const float tick = small->FontSize * kTickFactor;
+  const float tick_w = tick * kTickWidthFactor;
   const ImVec2 time_size = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, time.c_str(), end_of(time));
   float tx = b1.x - kPadX * d - time_size.x;
-  if (m.role == Role::User) tx -= tick_w + 6 * d;
+  if (m.role == Role::User) tx -= tick_w + kTickGap * d;
   dl->AddText(small, small->FontSize, ImVec2(tx, cy), meta, time.c_str(), end_of(time));
   if (m.role == Role::User) draw_ticks(dl, m, ImVec2(b1.x - kPadX * d - tick_w, cy - tick * 0.05f), tick, theme_);
 
   // Actions under the bubble: copy when selected; retry/delete when it could not be sent.
   if (L.actions) {
     float ax = L.right ? b1.x : b0.x;
-    const float ay = b1.y + 6 * d;
+    const float ay = b1.y + kActionsGap * d;
     struct Action {
       const char* id;
       Text label;
@@ -741,8 +722,10 @@ void ChatView::draw_message(const ChatMessage& m, const ViewContext& ctx, const 
     }
     if (selected) actions.push_back({"##copy", Text::Copy, theme_.chip, theme_.text});
     float total = 0;
-    for (const auto& a : actions) total += small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, text(lang_, a.label)).x + 2 * kPadX * d + 8 * d;
-    if (L.right) ax -= total - 8 * d;
+    for (const auto& a : actions) {
+      total += small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, text(lang_, a.label)).x + 2 * kPadX * d + kChipGap * d;
+    }
+    if (L.right) ax -= total - kChipGap * d;
     for (const auto& a : actions) {
       float w = 0;
       if (chip(a.id, text(lang_, a.label), ImVec2(ax, ay), small, a.bg, a.fg, d, &w)) {
@@ -754,13 +737,13 @@ void ChatView::draw_message(const ChatMessage& m, const ViewContext& ctx, const 
           rows_dirty_ = true;
         }
       }
-      ax += w + 8 * d;
+      ax += w + kChipGap * d;
     }
     if (m.state == MessageState::Failed && !selected) {
       // Say why, next to the buttons.
       const char* why = text(lang_, m.fail_reason == FailReason::TooBig ? Text::MessageTooBig : Text::Failed);
       const ImVec2 ws = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, why);
-      const float wx = L.right ? b1.x - total - ws.x - 4 * d : ax;
+      const float wx = L.right ? b1.x - total - ws.x - kReasonGap * d : ax;
       if (wx > origin.x) dl->AddText(small, small->FontSize, ImVec2(wx, ay + (kChipH * d - ws.y) / 2), theme_.error, why);
     }
   }
@@ -778,39 +761,45 @@ void ChatView::draw_composer_strip(const ViewContext& ctx, const ImVec2& pos, co
   ComposerPlacement p;
   p.left_css = kMarginX + ctx.safe_area.left;
   p.bottom_css = kComposerPad + ctx.safe_area.bottom;
-  p.width_css = std::max(120.0f, size.x / d - 2 * kMarginX - ctx.safe_area.left - ctx.safe_area.right);
+  p.width_css = std::max(kComposerMinW, size.x / d - 2 * kMarginX - ctx.safe_area.left - ctx.safe_area.right);
   composer_ = p;
 }
 
-void ChatView::draw_overlays(const ViewContext& ctx, const ImVec2& list_pos, const ImVec2& list_size) {
+ImRect ChatView::new_messages_pill(const ViewContext& ctx, const ImVec2& list_pos, const ImVec2& list_size) const {
+  const float d = ctx.dpr;
+  ImFont* small = ctx.fonts.small;
+  const ImVec2 ts = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, text(lang_, Text::NewMessages));
+  const float w = ts.x + 2 * kPadX * d + kPillArrowW * d;
+  const ImVec2 p(list_pos.x + (list_size.x - w) / 2, list_pos.y + list_size.y - kChipH * d - kPillBottomGap * d);
+  return ImRect(p, ImVec2(p.x + w, p.y + kChipH * d));
+}
+
+void ChatView::draw_overlays(const ViewState& state, const ViewContext& ctx, const ImVec2& list_pos, const ImVec2& list_size) {
   const float d = ctx.dpr;
   ImDrawList* dl = ImGui::GetForegroundDrawList();
   ImFont* small = ctx.fonts.small;
   if (unseen_below_) {
     const char* label = text(lang_, Text::NewMessages);
     const ImVec2 ts = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, label);
-    const float w = ts.x + 2 * kPadX * d + 14 * d;
-    const ImVec2 p(list_pos.x + (list_size.x - w) / 2, list_pos.y + list_size.y - kChipH * d - 12 * d);
-    ImGui::SetCursorScreenPos(p);
-    if (ImGui::InvisibleButton("##new_messages", ImVec2(w, kChipH * d))) {
-      stick_to_bottom_ = true;
-      unseen_below_ = false;
-    }
+    const ImRect pill = new_messages_pill(ctx, list_pos, list_size);
+    const ImVec2 p = pill.Min;
+    const float w = pill.GetWidth();
     dl->AddRectFilled(p, ImVec2(p.x + w, p.y + kChipH * d), theme_.accent, kChipH * d / 2);
-    // A down arrow, drawn.
+    // A down arrow, drawn (proportions in px around its centre).
     const ImVec2 a(p.x + kPadX * d + 4 * d, p.y + kChipH * d / 2);
     dl->AddTriangleFilled(ImVec2(a.x - 5 * d, a.y - 3 * d), ImVec2(a.x + 5 * d, a.y - 3 * d), ImVec2(a.x, a.y + 4 * d),
                           theme_.accent_text);
-    dl->AddText(small, small->FontSize, ImVec2(p.x + kPadX * d + 14 * d, p.y + (kChipH * d - ts.y) / 2), theme_.accent_text,
-                label);
+    dl->AddText(small, small->FontSize, ImVec2(p.x + kPadX * d + kPillArrowW * d, p.y + (kChipH * d - ts.y) / 2),
+                theme_.accent_text, label);
   }
-  if (!toast_.empty() && ctx.now_ms < toast_until_ms_) {
-    const ImVec2 ts = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, toast_.c_str(), end_of(toast_));
+  const std::string& toast = state.toast;
+  if (!toast.empty() && ctx.now_ms < state.toast_until_ms) {
+    const ImVec2 ts = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, toast.c_str(), end_of(toast));
     const ImVec2 size(ts.x + 2 * kPadX * d, kChipH * d);
-    const ImVec2 p(list_pos.x + (list_size.x - size.x) / 2, list_pos.y + 12 * d);
-    dl->AddRectFilled(p, ImVec2(p.x + size.x, p.y + size.y), IM_COL32(20, 24, 33, 235), size.y / 2);
-    dl->AddText(small, small->FontSize, ImVec2(p.x + kPadX * d, p.y + (size.y - ts.y) / 2), IM_COL32_WHITE, toast_.c_str(),
-                end_of(toast_));
+    const ImVec2 p(list_pos.x + (list_size.x - size.x) / 2, list_pos.y + kToastTopGap * d);
+    dl->AddRectFilled(p, ImVec2(p.x + size.x, p.y + size.y), rgb(kToastBg, kToastBgAlpha), size.y / 2);
+    dl->AddText(small, small->FontSize, ImVec2(p.x + kPadX * d, p.y + (size.y - ts.y) / 2), IM_COL32_WHITE, toast.c_str(),
+                end_of(toast));
   }
 }
 

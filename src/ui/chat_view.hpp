@@ -1,8 +1,9 @@
-// chat_view.hpp: the resident's chat, drawn with Dear ImGui. Draws engine state, returns intents.
-// No sockets, no storage, no clock (now comes in), no platform code.
+// chat_view.hpp: the resident's chat, drawn with Dear ImGui. Draws the conversation (core ChatModel) and the
+// view state the app builds (ui/view_state.hpp), returns what the resident asked for (ui/intents.hpp).
+// No engine, no app, no sockets, no storage, no clock (now comes in), no platform code.
 //
 // Index
-//   [SECTION] Inputs and outputs   ViewContext (what the platform measured), Intents (what the resident asked)
+//   [SECTION] Inputs and outputs   ViewContext (what the platform measured); ViewState and Intents have headers
 //   [SECTION] ChatView             header, virtualised message list, composer strip, menu, dialogs
 //
 // Layout is in physical pixels (device pixel ratio applied), so text is crisp on phones. The composer
@@ -14,28 +15,24 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/engine.hpp"
+#include "core/chat.hpp"
 #include "imgui.h"
+#include "ui/fonts.hpp"
+#include "ui/intents.hpp"
 #include "ui/pointer.hpp"
+#include "ui/theme.hpp"
+#include "ui/view_state.hpp"
+
+struct ImRect;  // imgui_internal.h
 
 namespace bos::ui {
 
 // [SECTION] Inputs and outputs ------------------------------------------------------------------------
 
-struct Fonts {
-  ImFont* body = nullptr;   // message text
-  ImFont* small = nullptr;  // times, status, chips
-  ImFont* bold = nullptr;   // titles
-  // The site ships no bold face (9.9 KB of transfer for two titles): `bold` is the regular face at the
-  // title size, and titles are drawn twice, a stroke apart (faux bold).
-  bool bold_synthetic = false;
-};
-
 struct Insets {
   float top = 0, right = 0, bottom = 0, left = 0;  // CSS px (env(safe-area-inset-*))
 };
 
-enum class NotificationsState { Unsupported, Default, Granted, Denied };
 
 struct ViewContext {
   int64_t now_ms = 0;
@@ -45,22 +42,8 @@ struct ViewContext {
   float composer_css_h = 64;    // the DOM composer's own height, CSS px
   NotificationsState notifications = NotificationsState::Unsupported;
   bool dark = true;
-  bool large_text = false;
-  bool endpoint_ok = true;      // false: the configured endpoint was refused (the app never connects)
-  const char* version = "";
   Fonts fonts;
   PointerFrame pointer;         // scroll_dy from wheel/drag, this frame
-};
-
-struct Intents {
-  std::string retry_id;
-  std::string delete_id;
-  std::string copy_text;
-  std::string open_url;
-  bool try_now = false;
-  bool clear_history = false;
-  bool enable_notifications = false;
-  bool toggle_large_text = false;
 };
 
 // Where the platform puts the DOM composer: CSS px from the left and from the bottom of the page.
@@ -73,11 +56,13 @@ struct ComposerPlacement {
   }
 };
 
+// ui/theme.hpp's palette as ImGui colours.
 struct Theme {
   ImU32 bg, header, panel, text, muted, accent, accent_text, warn, error, user_bubble, user_text,
       assistant_bubble, assistant_border, notice_bubble, notice_high_bubble, error_bubble, separator, chip;
-  static Theme dark();
-  static Theme light();
+  static Theme from(const Palette& p);
+  static Theme dark() { return from(kDarkPalette); }
+  static Theme light() { return from(kLightPalette); }
 };
 
 // [SECTION] ChatView ----------------------------------------------------------------------------------
@@ -85,7 +70,7 @@ struct Theme {
 class ChatView {
  public:
   // Draws one frame inside the current ImGui frame (call between NewFrame and Render).
-  Intents draw(const Engine& engine, const ViewContext& ctx);
+  Intents draw(const ChatModel& chat, const ViewState& state, const ViewContext& ctx);
 
   const ComposerPlacement& composer() const { return composer_; }
   // True while something moves on its own (inertia, a toast's timer is handled by wake_at_ms).
@@ -94,9 +79,13 @@ class ChatView {
   bool needs_frame() const { return rows_dirty_ || unmeasured_ > 0; }
   // The view wants a frame at this time (toast expiry, "Nova tentativa em N s" countdown); 0 = no.
   int64_t wake_at_ms() const { return wake_at_ms_; }
-  void show_toast(std::string text, int64_t now_ms);
   // Forget cached layout (fonts or scale changed).
   void invalidate_layout() { heights_.clear(); rows_dirty_ = true; }
+  // Layout decisions of the last frame, for the platform and for tests.
+  bool stuck_to_bottom() const { return stick_to_bottom_; }  // new messages keep the newest in view
+  bool shows_new_messages() const { return unseen_below_; }  // the "Novas mensagens" pill is up
+  float scroll_y() const { return scroll_y_; }
+  float content_height() const { return content_h_; }
 
  private:
   struct Row {
@@ -114,15 +103,17 @@ class ChatView {
   };
   struct Layout;
 
-  void draw_header(const Engine& engine, const ViewContext& ctx, Intents& out);
+  void draw_header(const ViewState& state, const ViewContext& ctx, Intents& out);
   // The connection banner under the header while the engine waits ("Tentar agora"); returns its height.
-  float banner_height(const Engine& engine, const ViewContext& ctx, float width) const;
-  void draw_banner(const Engine& engine, const ViewContext& ctx, const ImVec2& pos, float width, float height, Intents& out);
-  void draw_list(const Engine& engine, const ViewContext& ctx, const ImVec2& pos, const ImVec2& size, Intents& out);
+  float banner_height(const ViewState& state, const ViewContext& ctx, float width) const;
+  void draw_banner(const ViewContext& ctx, const ImVec2& pos, float width, float height, Intents& out);
+  void draw_list(const ChatModel& chat, const ViewContext& ctx, const ImVec2& pos, const ImVec2& size, Intents& out);
   void draw_composer_strip(const ViewContext& ctx, const ImVec2& pos, const ImVec2& size);
-  void draw_menu(const Engine& engine, const ViewContext& ctx, Intents& out);
-  void draw_overlays(const ViewContext& ctx, const ImVec2& list_pos, const ImVec2& list_size);
-  void rebuild_rows(const Engine& engine, const ViewContext& ctx, float width);
+  void draw_menu(const ViewState& state, const ViewContext& ctx, Intents& out);
+  void draw_overlays(const ViewState& state, const ViewContext& ctx, const ImVec2& list_pos, const ImVec2& list_size);
+  // Where "Novas mensagens" sits: centred above the list's bottom edge.
+  ImRect new_messages_pill(const ViewContext& ctx, const ImVec2& list_pos, const ImVec2& list_size) const;
+  void rebuild_rows(const ChatModel& chat, const ViewContext& ctx, float width);
   float message_height(const ChatMessage& m, const ViewContext& ctx, float width);
   bool height_known(const ChatMessage& m, float width) const;
   Layout layout_message(const ChatMessage& m, const ViewContext& ctx, float width) const;
@@ -148,8 +139,6 @@ class ChatView {
   uint64_t selected_seq_ = 0;
   bool animating_ = false;
   int64_t wake_at_ms_ = 0;
-  std::string toast_;
-  int64_t toast_until_ms_ = 0;
   bool confirm_clear_ = false;
   ComposerPlacement composer_;
   Lang lang_ = Lang::Pt;

@@ -16,7 +16,7 @@ struct PointerFrame {
   float x = -1e30f;  // physical pixels; -1e30 = no pointer (ImGui's -FLT_MAX convention)
   float y = -1e30f;
   bool down = false;
-  float scroll_dy = 0;     // pixels to scroll the list by this frame (positive: towards older messages)
+  float scroll_dy = 0;     // pixels to scroll the list by this frame (positive: towards newer messages)
   bool animating = false;  // inertia still running: render another frame
 };
 
@@ -40,6 +40,7 @@ class Pointer {
   bool dragging() const { return dragging_; }
 
   static constexpr float kDragThresholdPx = 10.0f;  // physical px; scaled by the caller's dpr
+  static constexpr float kWheelPageFraction = 0.8f;  // a wheel "page" (deltaMode 2) is this much of the canvas
   void set_scale(float dpr) { dpr_ = dpr > 0 ? dpr : 1.0f; }
 
  private:

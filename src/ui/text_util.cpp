@@ -52,7 +52,7 @@ std::vector<std::string> find_links(std::string_view text, std::size_t max_links
         break;
       }
     }
-    if (end > i + prefix + 1 && end - i <= 2048) {
+    if (end > i + prefix + 1 && end - i <= kMaxLinkBytes) {
       out.emplace_back(utf8::repair(text.substr(i, end - i)));
     }
     i = end > i ? end : i + 1;

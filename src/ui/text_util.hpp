@@ -1,6 +1,7 @@
 // text_util.hpp: small pure helpers for the chat view: links in message text, local times and dates.
 // No ImGui, no clock (the offset and `now` come in), so they are tested natively.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -10,7 +11,9 @@
 
 namespace bos::ui {
 
-// http(s):// and www. links in `text`, trailing punctuation trimmed; at most `max_links`, each ≤ 2048 bytes.
+// A longer "link" is not one (and would not fit a chip): it stays plain text.
+inline constexpr std::size_t kMaxLinkBytes = 2048;
+// http(s):// and www. links in `text`, trailing punctuation trimmed; at most `max_links`, each ≤ kMaxLinkBytes.
 std::vector<std::string> find_links(std::string_view text, std::size_t max_links = 5);
 // The URL to open for a found link ("www.x" → "https://www.x"); "" if it is not http(s).
 std::string link_target(std::string_view link);

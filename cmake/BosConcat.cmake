@@ -1,0 +1,10 @@
+# cmake -DOUT=file -DPARTS="a|b|..." -P BosConcat.cmake: writes the parts, in order, into OUT.
+# (The wasm build puts the generated page facts in front of shell/boot.js and shell/style.css.)
+string(REPLACE "|" ";" _parts "${PARTS}")
+set(_text "")
+foreach(_part IN LISTS _parts)
+  file(READ "${_part}" _content)
+  string(APPEND _text "${_content}")
+endforeach()
+file(WRITE "${OUT}.tmp" "${_text}")
+file(RENAME "${OUT}.tmp" "${OUT}")
