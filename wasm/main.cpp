@@ -17,7 +17,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "app/page_facts.hpp"
 #include "build_id.h"
 #include "imgui.h"
 #include "imgui_impl_opengl3.h"
@@ -33,7 +32,7 @@ EM_JS(char*, bos_js_page_string, (int which), {
     else if (which === 1) v = location.search;
     else if (which === 2) v = location.hash;
     else if (which === 3) v = (Module.bosConfigJson || "");
-    else if (which === 4) v = (navigator.languages && navigator.languages[0]) || navigator.language || '';
+    else if (which === 4) v = (navigator.languages && navigator.languages[0]) || navigator.language || "";
   } catch (e) {}
   var n = lengthBytesUTF8(v) + 1;
   var p = _malloc(n);

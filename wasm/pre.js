@@ -18,7 +18,7 @@
   // [SECTION] Facts ---------------------------------------------------------------------------------
   // boot.js starts with the generated facts, so they are here before app.js loads.
   var F = window.BOSFacts;
-  if (!F) throw new Error('[buildingos] window.BOSFacts is missing: boot.js was not built by the wasm build');
+  if (!F) throw new Error('[buildingos] window.BOSFacts is missing: the page was not assembled by scripts/build');
   var MAX_CODEPOINTS = F.limits.maxMessageCodepoints;
   var COUNTER_FROM = F.limits.counterFromCodepoints;
   var T = null;  // BOSFacts.strings in the app's language, from ready on (nothing reads it before)

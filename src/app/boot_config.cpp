@@ -131,6 +131,8 @@ Lang language_from(std::string_view l) {
   return l.size() == n || kLanguageTagSeparators.find(l[n]) != std::string_view::npos ? Lang::Pt : Lang::En;
 }
 
+const char* lang_code(Lang lang) { return lang == Lang::En ? "en" : "pt"; }
+
 std::string portuguese_language_pattern() {
   return "^" + std::string(kPortugueseSubtag) + "(?:$|[" + std::string(kLanguageTagSeparators) + "])";
 }

@@ -55,6 +55,8 @@ inline constexpr std::string_view kFallbackLanguageTag = "pt-BR";
 Lang language_from(std::string_view navigator_language);
 // The same rule as a JavaScript RegExp source, to be used case-insensitively ("i").
 std::string portuguese_language_pattern();
+// The app's language as the page names it (the keys of BOSFacts.strings, app/page_facts): "pt" or "en".
+const char* lang_code(Lang lang);
 
 struct IdentityChoice {
   std::string user_id;     // empty: the engine makes one

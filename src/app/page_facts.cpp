@@ -16,56 +16,77 @@ namespace {
 
 using nlohmann::ordered_json;
 
-// The texts the page itself shows, by the key pre.js and boot.js read them with.
+// The texts only the page's own JavaScript shows, by the key pre.js and boot.js read them with (the app's
+// own texts are in core/strings.cpp; these never reach the wasm). Brazilian Portuguese first, then English.
 struct PageText {
   const char* key;
-  Text id;
+  const char* pt;
+  const char* en;
+  bool support_floor = false;  // three %lld: the Chrome/Edge, Firefox and Safari versions of kSupportFloor
 };
 constexpr PageText kPageTexts[] = {
+    // <html lang> and number formatting.
+    {"locale", "pt-BR", "en"},
     // The composer and the live region (wasm/pre.js).
-    {"placeholder", Text::ComposerPlaceholder},
-    {"label", Text::MessageLabel},
-    {"send", Text::Send},
-    {"log", Text::MessagesLog},
-    {"locale", Text::LanguageTag},
-    // The boot screens (shell/boot.js), shown before the wasm runs or when it cannot.
-    {"loading", Text::BootLoading},
-    {"starting", Text::BootStarting},
-    {"webgl", Text::BootNoWebgl},
-    {"download", Text::BootDownloadFailed},
-    {"crash", Text::BootCrashed},
-    {"retry", Text::BootRetry},
-    {"reload", Text::BootReload},
-    {"anyway", Text::BootAnyway},
+    {"placeholder", "Escreva sua mensagem...", "Type your message..."},
+    {"label", "Mensagem", "Message"},
+    {"send", "Enviar", "Send"},
+    {"log", "Mensagens", "Messages"},
+    // The boot screens (shell/boot.js), shown before the wasm runs, or when it cannot.
+    {"loading", "Carregando o chat do pr\xC3\xA9" "dio...", "Loading the building chat..."},
+    {"starting", "Quase pronto...", "Almost ready..."},
+    {"webgl",
+     "Este aparelho n\xC3\xA3o conseguiu iniciar os gr\xC3\xA1" "ficos do chat (WebGL2). Atualize o navegador ou tente outro aparelho.",
+     "This device could not start the chat's graphics (WebGL2). Please update the browser or try another device."},
+    {"download",
+     "N\xC3\xA3o foi poss\xC3\xADvel carregar o chat. Verifique sua conex\xC3\xA3o com a internet e tente de novo.",
+     "The chat could not be loaded. Please check your internet connection and try again."},
+    {"crash",
+     "O chat encontrou um erro e precisa ser recarregado.",
+     "The chat ran into an error and needs to be reloaded."},
+    {"retry", "Tentar de novo", "Try again"},
+    {"reload", "Recarregar", "Reload"},
+    {"anyway", "Tentar mesmo assim", "Try anyway"},
+    {"unsupported",
+     "Este navegador n\xC3\xA3o consegue abrir o chat do pr\xC3\xA9" "dio. Use um navegador atualizado (Chrome ou Edge %lld+, Firefox %lld+, Safari %lld+).",
+     "This browser cannot open the building chat. Please use an up-to-date browser (Chrome or Edge %lld+, Firefox %lld+, Safari %lld+).",
+     true},
+    {"old",
+     "Este navegador \xC3\xA9 antigo demais para o chat do pr\xC3\xA9" "dio. Atualize para Chrome ou Edge %lld+, Firefox %lld+ ou Safari %lld+.",
+     "This browser is too old for the building chat. Please update to Chrome or Edge %lld+, Firefox %lld+ or Safari %lld+.",
+     true},
 };
-// The support floor is written into these (three %lld: Chrome/Edge, Firefox, Safari).
-constexpr PageText kSupportFloorTexts[] = {
-    {"unsupported", Text::BootUnsupported},
-    {"old", Text::BootTooOld},
-};
+
 // window.BuildingOS.send() answers {ok:false, error:<to_string(SendError)>}; the composer shows these.
 struct SendErrorText {
   SendError error;
-  Text id;
+  const char* pt;
+  const char* en;
 };
 constexpr SendErrorText kSendErrorTexts[] = {
-    {SendError::Empty, Text::ErrorEmpty},
-    {SendError::TooLong, Text::ErrorTooLong},  // "%s": the limit, formatted by the page in its locale
-    {SendError::QueueFull, Text::ErrorQueueFull},
+    {SendError::Empty, "Escreva uma mensagem antes de enviar.", "Type a message before sending."},
+    // "%s": the limit, written in by the page in its own locale ("4.000", "4,000").
+    {SendError::TooLong, "Mensagem longa demais (m\xC3\xA1ximo de %s caracteres).", "Message too long (%s characters at most)."},
+    {SendError::QueueFull, "Muitas mensagens aguardando envio. Aguarde a conex\xC3\xA3o voltar.",
+     "Too many messages waiting to be sent. Please wait for the connection to come back."},
 };
 
-std::string support_floor_text(Lang lang, Text id) {
+const char* for_lang(Lang lang, const char* pt, const char* en) { return lang == Lang::En ? en : pt; }
+
+std::string with_support_floor(const char* format) {
   char buf[512];
-  std::snprintf(buf, sizeof buf, text(lang, id), static_cast<long long>(kSupportFloor.chrome),
+  std::snprintf(buf, sizeof buf, format, static_cast<long long>(kSupportFloor.chrome),
                 static_cast<long long>(kSupportFloor.firefox), static_cast<long long>(kSupportFloor.safari));
   return buf;
 }
 
 ordered_json strings_for(Lang lang) {
   ordered_json s = ordered_json::object();
-  for (const auto& t : kPageTexts) s[t.key] = text(lang, t.id);
-  for (const auto& t : kSupportFloorTexts) s[t.key] = support_floor_text(lang, t.id);
-  for (const auto& t : kSendErrorTexts) s[to_string(t.error)] = text(lang, t.id);
+  for (const auto& t : kPageTexts) {
+    const char* text = for_lang(lang, t.pt, t.en);
+    s[t.key] = t.support_floor ? with_support_floor(text) : std::string(text);
+  }
+  for (const auto& t : kSendErrorTexts) s[to_string(t.error)] = for_lang(lang, t.pt, t.en);
   return s;
 }
 
@@ -78,8 +99,6 @@ std::string css_hex(uint32_t rgb) {
 std::string dump(const ordered_json& j) { return j.dump(-1, ' ', true, ordered_json::error_handler_t::replace); }
 
 }  // namespace
-
-const char* lang_code(Lang lang) { return lang == Lang::En ? "en" : "pt"; }
 
 std::string page_facts_json() {
   ordered_json j;

@@ -1,16 +1,16 @@
 // page_facts.hpp: the facts the page's own JavaScript and CSS need, taken from the C++ that owns them, so
-// there is one source for each: the message length limits (core/limits.hpp), the pt-BR/en texts
-// (core/strings), the language rule and the storage-key format (app/boot_config), the browsers the shell
+// there is one source for each: the message length limits (core/limits.hpp), the pt-BR/en texts only the
+// page shows (here: they never reach the wasm), the language rule and the storage-key format
+// (app/boot_config), the browsers the shell
 // accepts, the notification permission codes (ui/view_state.hpp) and the colours (ui/theme.hpp).
 //
 // Some are needed before the wasm runs (boot.js explains an unsupported browser or a failed download), so
 // they are generated at build time: bos_page_facts writes facts.js (`window.BOSFacts = {...}`) and
 // theme.css, and the wasm build puts them in front of shell/boot.js and shell/style.css (wasm/CMakeLists).
-// At run time the app tells the page only what it decided: its language (lang_code) and version.
+// At run time the app tells the page only what it decided: its language (boot_config lang_code) and version.
 #pragma once
 #include <string>
 
-#include "core/strings.hpp"
 
 namespace bos::app {
 
@@ -21,9 +21,6 @@ struct SupportFloor {
   int safari = 16;   // and every browser on iOS
 };
 inline constexpr SupportFloor kSupportFloor{};
-
-// The key of a language in BOSFacts.strings: "pt" or "en".
-const char* lang_code(Lang lang);
 
 // {"limits":{..},"language":{..},"supportFloor":{..},"storage":{..},"notificationPermissions":[..],
 //  "strings":{"pt":{..},"en":{..}}}

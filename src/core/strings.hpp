@@ -1,6 +1,6 @@
 // strings.hpp: every text the resident reads, in Brazilian Portuguese first and English.
-// The engine's status texts, the UI's labels and the page's own texts (composer, boot screens: exported
-// to JavaScript at build time by app/page_facts) all come from here. No I/O.
+// The engine's status texts and the UI's labels both come from here; the few texts only the page's own
+// JavaScript shows (composer, boot screens) are in app/page_facts.cpp, generated into the page. No I/O.
 #pragma once
 #include <string>
 
@@ -38,19 +38,6 @@ enum class Text {
   NewMessages,           // "Novas mensagens"
   InvalidEndpoint,       // "Endereço do servidor inválido"
   OfflineReassure,       // "Suas mensagens ficam guardadas..."
-  // Shown by the page's own JavaScript, handed to it by app/page_facts (BOSFacts.strings).
-  LanguageTag,           // "pt-BR": <html lang>, number formatting
-  ComposerPlaceholder, Send, MessageLabel,
-  MessagesLog,           // the hidden role="log" region's label
-  ErrorEmpty,
-  ErrorTooLong,          // "%s": the limit, formatted by the page in its locale
-  ErrorQueueFull,
-  // The boot screens (shell/boot.js), before the wasm runs: they must work without it.
-  BootLoading, BootStarting,
-  BootUnsupported,       // three %lld: Chrome/Edge, Firefox, Safari versions (app/page_facts kSupportFloor)
-  BootTooOld,            // the same three
-  BootNoWebgl, BootDownloadFailed, BootCrashed,
-  BootRetry, BootReload, BootAnyway,
   kCount
 };
 
