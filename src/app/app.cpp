@@ -1,4 +1,11 @@
 // app.cpp: see app.hpp.
+//
+// Index
+//   [SECTION] Boot and take-over   identity, endpoint, what closed and open tabs left
+//   [SECTION] Effects              the engine's effects carried out through the Port; buildingos:status
+//   [SECTION] Events in            socket, time, page, network, the resident (UI and automation API)
+//   [SECTION] The chat view        apply (the view's intents) and view_state (what it shows)
+//   [SECTION] Automation API       window.BuildingOS's JSON
 #include "app/app.hpp"
 
 #include <algorithm>
@@ -26,6 +33,8 @@ const char* role_label(Lang lang, Role role) {
 }  // namespace
 
 App::App(Port& port, std::string version) : port_(port), version_(std::move(version)) {}
+
+// [SECTION] Boot and take-over ----------------------------------------------------------------------
 
 void App::prepare(const PageInfo& page, const std::string& stored_identity, uint64_t seed) {
   lang_ = language_from(page.language);
@@ -106,6 +115,8 @@ void App::start(int64_t now) {
   emit_status_if_changed(now);
 }
 
+// [SECTION] Effects ----------------------------------------------------------------------------------
+
 void App::run(Effects effects, int64_t now) {
   if (running_) {
     for (auto& e : effects) queued_.push_back(std::move(e));
@@ -185,6 +196,8 @@ std::string App::status_text(int64_t now) const {
                                                 : engine_->status_text(now);
 }
 
+// [SECTION] Events in --------------------------------------------------------------------------------
+
 void App::on_open(uint32_t conn, int64_t now) { run(engine_->on_open(conn, now), now); }
 void App::on_text(uint32_t conn, std::string_view text, int64_t now) { run(engine_->on_text(conn, text, now), now); }
 void App::on_close(uint32_t conn, int code, std::string_view reason, int64_t now) {
@@ -262,6 +275,8 @@ ui::ViewState App::view_state(int64_t now) const {
 }
 
 void App::restore_large_text(std::string_view stored) { large_text_ = stored == "1"; }
+
+// [SECTION] Automation API ---------------------------------------------------------------------------
 
 std::string App::api_state_json(int64_t now) const {
   nlohmann::ordered_json j;

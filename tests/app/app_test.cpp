@@ -1,5 +1,12 @@
 // App wiring with a fake Port: effects reach the platform, the automation API's JSON has the contract's
 // shape, page events fire once per real change, storage is per resident, a failed send reconnects.
+// App::apply and App::view_state are in apply_test.cpp.
+//
+// Index
+//   [SECTION] Fake Port            records every effect; a booted App on a loopback page
+//   [SECTION] Automation API       boot, state(), send(), messages(), incoming messages, page events, title
+//   [SECTION] Storage and tabs     per-resident keys, reloads, a refused send, an unusable endpoint, open and
+//                                  closed tabs, key parsing
 #include <catch2/catch.hpp>
 
 #include <map>
@@ -11,6 +18,8 @@
 using namespace bos;
 using namespace bos::app;
 using nlohmann::json;
+
+// [SECTION] Fake Port -------------------------------------------------------------------------------------
 
 namespace {
 
@@ -96,6 +105,8 @@ struct Booted {
 
 }  // namespace
 
+// [SECTION] Automation API --------------------------------------------------------------------------------
+
 TEST_CASE("boot connects to the chosen endpoint with the resident's ids", "[app]") {
   Booted b(local_page("#resident=apto-502"));
   REQUIRE(b.port.opened.size() == 1);
@@ -177,6 +188,8 @@ TEST_CASE("the unread count reaches the tab title while the page is hidden", "[a
   b.app.page_visible(kNow + 4);
   CHECK(b.port.titles.back() == "BuildingOS \xC2\xB7 Chat do pr\xC3\xA9" "dio");
 }
+
+// [SECTION] Storage and tabs ------------------------------------------------------------------------------
 
 TEST_CASE("outbox and history are stored under the resident's own keys and come back on reload", "[app]") {
   Booted first(local_page("#resident=apto-502"));
