@@ -126,7 +126,7 @@ TEST_CASE("apply: Texto maior is the resident's choice, stored, and restored on 
   CHECK_FALSE(reload.app.large_text());
 }
 
-TEST_CASE("apply: Tentar agora reconnects at once; Reenviar, Apagar and Limpar reach the engine", "[app][apply]") {
+TEST_CASE("apply: Tentar agora reconnects at once, Reenviar and Apagar reach the engine", "[app][apply]") {
   Booted b;
   b.app.on_open(b.port.last_conn, kNow);
   const auto sent = json::parse(b.app.api_send_json("Oi, portaria!", kNow + 1));

@@ -118,7 +118,7 @@ TEST_CASE("Reenviar and Apagar on a message that could not be sent yield its id"
   CHECK(d.retry_id.empty());
 }
 
-TEST_CASE("menu: Limpar conversa asks first; Cancelar keeps the chat, confirming clears it", "[ui][intents]") {
+TEST_CASE("menu: Limpar conversa asks first, Cancelar keeps the chat, confirming clears it", "[ui][intents]") {
   ViewHarness h;
   ChatModel chat = conversation(3);
   const auto s = connected();
@@ -205,7 +205,7 @@ TEST_CASE("Tentar agora: the banner appears when the app says so, and its chip y
 
 // [SECTION] Sticky bottom ---------------------------------------------------------------------------------
 
-TEST_CASE("sticky bottom: a new message at the bottom keeps the list there; scrolled up it does not",
+TEST_CASE("sticky bottom: a new message at the bottom keeps the list there, scrolled up it does not",
           "[ui][scroll]") {
   ViewHarness h;
   ChatModel chat = conversation(60);
@@ -231,7 +231,7 @@ TEST_CASE("sticky bottom: a new message at the bottom keeps the list there; scro
     CHECK_FALSE(h.find(h.list_id("##new_messages")));
   }
 
-  SECTION("scrolled up, a new answer stays below and the pill says so; the pill brings it into view") {
+  SECTION("scrolled up, a new answer stays below and the pill says so, the pill brings it into view") {
     h.wheel(-600);
     h.frames(2, chat, s);
     CHECK_FALSE(h.view.stuck_to_bottom());
