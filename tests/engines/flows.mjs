@@ -276,6 +276,8 @@ export function engineSuite(engineName) {
       const b = await open(url);
       await Promise.all([waitReady(a, 40000), waitReady(b, 40000)]);
       await Promise.all([waitDrawn(a), waitDrawn(b)]);
+      // Two windows, both visible (a second tab would hide the first one: Firefox pauses hidden tabs).
+      assert.deepEqual([await a.evaluate(() => document.visibilityState), await b.evaluate(() => document.visibilityState)], ['visible', 'visible']);
       await Promise.all([waitStatus(a, 'connected', 30000), waitStatus(b, 'connected', 30000)]);
       const fromA = [], fromB = [];
       for (let i = 0; i < 5; i++) {
