@@ -110,7 +110,7 @@ function Get-Check([string]$Command) {
         }
         'aws' {
             $sub = @($rest | Where-Object { $_ -notlike '-*' })
-            if (-not $sub) { return @{ Run = "command -v aws && aws $($rest -join ' ')"; Expect = 'aws-cli/\d' } }
+            if (-not $sub) { return @{ Run = 'command -v aws && aws --version'; Expect = 'aws-cli/\d' } }   # `aws`, `aws --version`
             return @{ Run = "aws $($sub -join ' ') help"; Expect = [regex]::Escape($sub[-1].ToUpperInvariant()) + '|' + [regex]::Escape($sub[-1]) }
         }
     }
