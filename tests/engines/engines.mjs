@@ -99,7 +99,7 @@ export function miniBrowserPath() {
 
 export async function launchEngine(name) {
   if (!process.env.DISPLAY) {
-    throw new Error(`${name} runs headed (Firefox has no WebGL headless): run it under xvfb-run -a, as scripts/test does`);
+    throw new Error(`${name} runs headed, and there is no DISPLAY (Firefox has no WebGL without one): run it under xvfb-run -a, as scripts/test does`);
   }
   if (name === 'firefox') return launchFirefox();
   if (name === 'webkit') return launchWebKit();

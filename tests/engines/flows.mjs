@@ -76,7 +76,6 @@ export function engineSuite(engineName) {
     before(async () => {
       site = await startDevserver();                                   // the page
       api = await startDevserver({ staticDir: null, args: ['--reply-delay-ms', '100'] });  // the API
-      engine = await launchEngine(engineName);
     });
 
     after(async () => {
@@ -88,8 +87,17 @@ export function engineSuite(engineName) {
       }
     });
 
-    it('has WebGL2 and WebAssembly (checked first: without them nothing else can pass)', async (t) => {
-      page = await open('about:blank');
+    it('starts, and has WebGL2 and WebAssembly (checked first: without them nothing else can pass)', { timeout: 120000 }, async (t) => {
+      // Started here rather than in before(): a browser that cannot start is then a failed test with its
+      // reason, and every later flow fails with it too, instead of a run of cancelled tests.
+      try {
+        engine = await launchEngine(engineName);
+        page = await open('about:blank');
+      } catch (e) {
+        missing = `it did not start: ${e.message}`;
+        process.stderr.write(`\n\x1b[1;41;97m ${engineName.toUpperCase()} ${missing} \x1b[0m\n\n`);
+        throw e;
+      }
       const caps = await page.evaluate(async () => {
         const out = { webgl2: false, renderer: null, wasm: false, streaming: false };
         const gl = document.createElement('canvas').getContext('webgl2');
