@@ -17,16 +17,19 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'support/DocCommands.psm1') -Force
     $ProgressPreference = 'SilentlyContinue'
     $script:DocCommands = Get-DocCommands
+    $script:RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 
     # Shown in the docs, but not run as typed here; what is checked instead.
     $script:NotRunAsTyped = [ordered]@{
         '^scripts/(dev|test|build|bench|fuzz|coverage|devserver|bootstrap)\b' = '--help (or --list) only: each builds, serves or runs for minutes; scripts/test runs them all'
-        '^pwsh( -\S+)* scripts/deploy-frontend\.ps1' = 'its parameters only (Get-Command -Syntax): it deploys to AWS; the README prod -WhatIf line runs for real against s3rver below'
-        '^pwsh( -\S+)* tests/deploy/run\.ps1'        = 'its parameters only (Get-Command -Syntax): it is this tier (running it here would recurse)'
+        '^scripts/resident-link\b'                  = '--help only: a real link needs the environment''s signing secret (the backend tier runs it)'
+        '^pwsh( -\S+)* scripts/deploy-frontend\.ps1' = 'resolved, and its parameters read (Get-Command -Syntax): it deploys to AWS; the README prod -WhatIf line runs for real against s3rver below'
+        '^pwsh( -\S+)* tests/deploy/run\.ps1'        = 'resolved, and its parameters read (Get-Command -Syntax): it is this tier (running it here would recurse)'
         '^(cmake|ctest) .*--preset'                  = 'the named presets are listed by cmake/ctest --list-presets: the builds are scripts/test''s'
         '^node --test '                              = 'the path exists: it is the e2e tier'
         '^node bench/'                               = 'node --check only: it drives a browser for minutes (scripts/bench runs it)'
         '^aws cloudfront wait '                      = '`aws ... help` only: it needs a real distribution'
+        '^aws dynamodb '                             = '`aws ... help` only: it writes to a production table'
     }
 
     # Every check once (many lines share one: scripts/bench --quick and --runs 5), four at a time.
@@ -55,6 +58,10 @@ Describe 'the commands the README and docs show' {
         $r = $CheckResults[$check.Run]
         $r.ExitCode | Should -Be 0 -Because "'$($check.Run)' from a clean login shell printed: $($r.Output)"
         $r.Output | Should -Match $check.Expect
+        if ($check.Syntax) {
+            $syntax = Get-Command -Syntax (Join-Path $RepoRoot $check.Syntax) | Out-String
+            $syntax | Should -Match "$([regex]::Escape([System.IO.Path]::GetFileName($check.Syntax))) \[+-\w+" -Because 'its parameters parse'
+        }
     }
 
     It 'every line of the not-run list still names a command the docs show' {

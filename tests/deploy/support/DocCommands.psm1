@@ -59,13 +59,13 @@ function Invoke-Login([string]$Command, [hashtable]$Environment = @{}, [int]$Tim
     [pscustomobject]@{ ExitCode = $p.ExitCode; Output = $out.Result + $err.Result }
 }
 
-# A PowerShell script's parameters, read without running it (`-?` would run a script that has no
-# [CmdletBinding()]: tests/deploy/run.ps1 ran the whole tier, this file included). -Direct: typed without
-# `pwsh`, so it must be executable (its #!/usr/bin/env pwsh line does the rest).
+# A PowerShell script: pwsh and the file resolved in the login shell; its parameters read in this pwsh
+# process (Syntax), without running it (`-?` would run a script that has no [CmdletBinding()]:
+# tests/deploy/run.ps1 ran the whole tier, this file included) and without starting one more pwsh.
+# -Direct: typed without `pwsh`, so it must be executable (its #!/usr/bin/env pwsh line does the rest).
 function Get-ScriptCheck([string]$Script, [switch]$Direct) {
     $x = if ($Direct) { "test -x $Script" } else { "test -f $Script" }
-    $name = [regex]::Escape([System.IO.Path]::GetFileName($Script))
-    @{ Run = "command -v pwsh && $x && pwsh -NoProfile -NonInteractive -Command 'Get-Command -Syntax ./$Script'"; Expect = "/pwsh\s[\s\S]*$name \[+-\w+" }
+    @{ Run = "command -v pwsh && $x && echo found"; Expect = '/pwsh\s+found'; Syntax = $Script }
 }
 
 # How each command is checked: the login-shell command to run, and what its output must show.
@@ -109,7 +109,9 @@ function Get-Check([string]$Command) {
             return @{ Run = "command -v xvfb-run && command -v xauth && command -v Xvfb && $($inner.Run)"; Expect = "xvfb-run[\s\S]*$($inner.Expect)" }
         }
         'aws' {
-            $sub = @($rest | Where-Object { $_ -notlike '-*' })
+            # The service and operation: the words before the first option (`aws dynamodb put-item --table-name ...`).
+            $sub = @()
+            foreach ($w in $rest) { if ($w -like '-*' -or $w -eq '\') { break }; $sub += $w }
             if (-not $sub) { return @{ Run = 'command -v aws && aws --version'; Expect = 'aws-cli/\d' } }   # `aws`, `aws --version`
             return @{ Run = "aws $($sub -join ' ') help"; Expect = [regex]::Escape($sub[-1].ToUpperInvariant()) + '|' + [regex]::Escape($sub[-1]) }
         }
