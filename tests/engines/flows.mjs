@@ -6,6 +6,11 @@
 //
 // As in production, the page comes from one server (CloudFront's role) and the WebSocket API from another
 // (`?ws=` on a loopback page), so the API can go down while the page reloads.
+//
+// Index
+//  [SECTION] Fixed data and helpers
+//  [SECTION] The suite: start, capabilities, boot, chat flows
+//  [SECTION] Outages, hostile frames, two windows
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -14,6 +19,8 @@ import { startDevserver, waitReady, waitStatus, waitMessage, noProblems, ARTIFAC
 import { pickFrames, startHostileServer } from '../e2e/hostile-frames.mjs';
 import { launchEngine, VIEWPORT } from './engines.mjs';
 import { decodePng, countColor } from './png.mjs';
+
+// [SECTION] Fixed data and helpers ------------------------------------------------------------------------
 
 // The resident's bubble (src/ui/chat_view.cpp: user_bubble, light and dark themes).
 const USER_BUBBLE = [0x00d4aa, 0x00b894];
@@ -53,6 +60,8 @@ async function problemsOf(page) {
   await page.sync();
   return noProblems(page);
 }
+
+// [SECTION] The suite: start, capabilities, boot, chat flows -----------------------------------------------
 
 export function engineSuite(engineName) {
   describe(`${engineName}: core flows`, () => {
@@ -212,6 +221,8 @@ export function engineSuite(engineName) {
       assert.ok(right >= 3000 * s * s, `the resident's bubbles are drawn (right half: ${right} pixels of the bubble colour)`);
       assert.ok(left * 4 < right, `and they are on the right (left ${left}, right ${right})`);
     });
+
+    // [SECTION] Outages, hostile frames, two windows ----------------------------------------------------------
 
     flow('reconnects after the dev server is restarted on the same port; what was typed meanwhile arrives once', async () => {
       const port = api.port;
