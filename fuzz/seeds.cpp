@@ -165,6 +165,7 @@ struct Blobs {
 Blobs session(bool with_failure) {
   EngineConfig c;
   c.endpoint = "ws://localhost:3001";
+  c.page_is_loopback = true;
   c.seed = 7;
   Engine e(c);
   Blobs b;

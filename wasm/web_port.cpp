@@ -8,6 +8,8 @@
 
 #include <cstring>
 
+#include "core/limits.hpp"
+#include "core/utf8.hpp"
 #include "web.hpp"
 
 // [SECTION] JS glue -------------------------------------------------------------------------------------
@@ -184,9 +186,9 @@ bool WebPort::ws_send(uint32_t conn, const std::string& text) {
 void WebPort::ws_close(uint32_t conn, int code, const std::string& reason) {
   const auto it = sockets.find(conn);
   if (it == sockets.end()) return;
-  // The library throws on codes other than 1000 / 3000-4999 and reasons over 123 bytes.
+  // The library throws on codes other than 1000 / 3000-4999 and reasons over 123 bytes (kMaxCloseReasonBytes).
   if (code != 1000 && (code < 3000 || code > 4999)) code = 1000;
-  const std::string r = reason.size() > 120 ? reason.substr(0, 120) : reason;
+  const std::string r(utf8::truncate(utf8::repair(reason), kMaxCloseReasonBytes));
   unsigned short ready = 3;
   emscripten_websocket_get_ready_state(it->second, &ready);
   if (ready < 2) emscripten_websocket_close(it->second, static_cast<unsigned short>(code), r.c_str());

@@ -1,4 +1,10 @@
 // chat.cpp: see chat.hpp.
+//
+// Index
+//   [SECTION] Content ids and indexes   ids of received messages; the indexes that spare scans
+//   [SECTION] Messages                  append, find, state, remove, temporary lines, agent typing
+//   [SECTION] Stored form               serialize, restore (codes from stored_format.hpp)
+//   [SECTION] Merge                     another tab's history into this one
 #include "core/chat.hpp"
 
 #include <algorithm>
@@ -6,47 +12,27 @@
 #include <unordered_set>
 #include <nlohmann/json.hpp>
 
+#include "core/hash.hpp"
 #include "core/limits.hpp"
+#include "core/stored_format.hpp"
 #include "core/utf8.hpp"
 
 namespace bos {
 
-const char* to_string(Role r) {
-  switch (r) {
-    case Role::User: return "user";
-    case Role::Assistant: return "assistant";
-    case Role::System: return "system";
-    case Role::Notification: return "notification";
-    case Role::Error: return "error";
-  }
-  return "?";
-}
+// to_string(Role), to_string(MessageState): stored_format.cpp (the names live in the code tables).
 
-const char* to_string(MessageState s) {
-  switch (s) {
-    case MessageState::Queued: return "queued";
-    case MessageState::Sent: return "sent";
-    case MessageState::Acked: return "acked";
-    case MessageState::Answered: return "answered";
-    case MessageState::Failed: return "failed";
-    case MessageState::Received: return "received";
-  }
-  return "?";
-}
+// [SECTION] Content ids and indexes -------------------------------------------------------------------
 
 namespace {
-uint64_t fnv1a(std::string_view s, uint64_t h = 1469598103934665603ull) {
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
+// Separators between the hashed parts. They (and the role names) are part of every received message's id,
+// in every tab and every stored history: changing one changes every id.
+constexpr uint64_t kTimestampSeparator = 0x9E;
+constexpr uint64_t kTextSeparator = 0x37;
 
 uint64_t content_hash(Role role, int64_t timestamp_ms, std::string_view text) {
   uint64_t h = fnv1a(to_string(role));
-  h = fnv1a(std::to_string(timestamp_ms), h ^ 0x9E);
-  return fnv1a(text, h ^ 0x37);
+  h = fnv1a(std::to_string(timestamp_ms), h ^ kTimestampSeparator);
+  return fnv1a(text, h ^ kTextSeparator);
 }
 
 // How far a resident's message got: the furthest wins when two tabs disagree.
@@ -66,7 +52,7 @@ int progress(MessageState s) {
 std::string ChatModel::content_id(Role role, int64_t timestamp_ms, std::string_view text) const {
   const uint64_t h = content_hash(role, timestamp_ms, text);
   const auto it = content_counts_.find(h);
-  char buf[40];
+  char buf[sizeof "h0123456789abcdef-4294967295"];
   std::snprintf(buf, sizeof buf, "h%016llx-%u", static_cast<unsigned long long>(h),
                 it == content_counts_.end() ? 0u : it->second);
   return buf;
@@ -92,6 +78,8 @@ void ChatModel::touch(ChatMessage& m) {
   ++m.version;
   ++revision_;
 }
+
+// [SECTION] Messages ----------------------------------------------------------------------------------
 
 uint64_t ChatModel::append(ChatMessage m) {
   m.seq = next_seq_++;
@@ -192,21 +180,23 @@ void ChatModel::set_agent_typing(bool typing, std::string_view agent, int64_t no
   ++revision_;
 }
 
+// [SECTION] Stored form -------------------------------------------------------------------------------
+
 namespace {
-int role_code(Role r) { return static_cast<int>(r); }
-int state_code(MessageState s) { return static_cast<int>(s); }
+// The blob's envelope, {"v":1,"m":[...]}, with room to spare: counted against kHistoryPersistBytes.
+constexpr std::size_t kEnvelopeBytes = 32;
 }  // namespace
 
 std::string ChatModel::serialize() const {
   // Walk back from the newest until the count or byte budget is reached, then write oldest first.
   std::vector<nlohmann::ordered_json> items;
-  std::size_t bytes = 32;
+  std::size_t bytes = kEnvelopeBytes;
   for (auto it = messages_.rbegin(); it != messages_.rend() && items.size() < kHistoryPersistMessages; ++it) {
     if (it->temporary) continue;
-    nlohmann::ordered_json o = {{"i", it->id}, {"r", role_code(it->role)}, {"s", state_code(it->state)},
-                        {"t", it->text}, {"ts", it->timestamp_ms}};
-    if (it->priority == Priority::High) o["p"] = 1;
-    if (it->fail_reason != FailReason::None) o["f"] = static_cast<int>(it->fail_reason);
+    nlohmann::ordered_json o = {{"i", it->id}, {"r", stored_code(it->role)}, {"s", stored_code(it->state)},
+                                {"t", it->text}, {"ts", it->timestamp_ms}};
+    if (it->priority != Priority::Normal) o["p"] = stored_code(it->priority);
+    if (it->fail_reason != FailReason::None) o["f"] = stored_code(it->fail_reason);
     const auto size = o.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace).size() + 1;
     if (bytes + size > kHistoryPersistBytes) break;
     bytes += size;
@@ -223,13 +213,9 @@ RestoreError ChatModel::restore(std::string_view blob) {
   reindex();
   agent_typing_ = false;
   ++revision_;
-  if (blob.size() > kMaxPersistedBlobBytes) return RestoreError::TooLarge;
-  const auto j = nlohmann::ordered_json::parse(blob.begin(), blob.end(), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return RestoreError::InvalidJson;
-  const auto v = j.find("v");
-  if (v == j.end() || !v->is_number_integer() || v->get<int64_t>() != kFormatVersion) return RestoreError::WrongVersion;
-  const auto m = j.find("m");
-  if (m == j.end() || !m->is_array()) return RestoreError::BadEntry;
+  nlohmann::ordered_json doc;
+  const nlohmann::ordered_json* m = nullptr;
+  if (const auto err = read_stored_list(blob, kFormatVersion, doc, m); err != RestoreError::None) return err;
   std::deque<ChatMessage> restored;
   for (const auto& o : *m) {
     if (!o.is_object()) return RestoreError::BadEntry;
@@ -238,23 +224,18 @@ RestoreError ChatModel::restore(std::string_view blob) {
         !s->is_number_integer() || t == o.end() || !t->is_string() || ts == o.end() || !ts->is_number_integer()) {
       return RestoreError::BadEntry;
     }
-    const auto role = r->get<int64_t>(), state = s->get<int64_t>();
-    if (role < 0 || role > role_code(Role::Error) || state < 0 || state > state_code(MessageState::Received)) {
-      return RestoreError::BadEntry;
-    }
+    // Codes a newer build may have added read as the nearest safe known value (stored_format.hpp), and
+    // fields this build does not know are ignored: neither makes the blob unreadable.
     ChatMessage msg;
     msg.id.assign(utf8::truncate(utf8::repair(i->get_ref<const std::string&>()), kMaxShortFieldBytes));
-    msg.role = static_cast<Role>(role);
-    msg.state = static_cast<MessageState>(state);
+    msg.role = role_from_stored(r->get<int64_t>());
+    msg.state = message_state_from_stored(s->get<int64_t>(), msg.role);
     msg.text = utf8::repair(utf8::truncate(t->get_ref<const std::string&>(), kMaxDisplayTextBytes));
     msg.timestamp_ms = ts->get<int64_t>();
     const auto p = o.find("p");
-    msg.priority = (p != o.end() && p->is_number_integer() && p->get<int64_t>() == 1) ? Priority::High : Priority::Normal;
+    if (p != o.end() && p->is_number_integer()) msg.priority = priority_from_stored(p->get<int64_t>());
     const auto f = o.find("f");
-    if (f != o.end() && f->is_number_integer()) {
-      const auto code = f->get<int64_t>();
-      msg.fail_reason = code == 1 ? FailReason::TooBig : (code == 2 ? FailReason::Rejected : FailReason::None);
-    }
+    if (f != o.end() && f->is_number_integer()) msg.fail_reason = fail_reason_from_stored(f->get<int64_t>());
     restored.push_back(std::move(msg));
     if (restored.size() > kHistoryPersistMessages) restored.pop_front();
   }
@@ -268,11 +249,20 @@ RestoreError ChatModel::restore(std::string_view blob) {
   return RestoreError::None;
 }
 
+// [SECTION] Merge -------------------------------------------------------------------------------------
+
 RestoreError ChatModel::merge(std::string_view blob) {
   ChatModel other;
   if (const auto err = other.restore(blob); err != RestoreError::None) return err;
+  merge(other);
+  return RestoreError::None;
+}
+
+void ChatModel::merge(const ChatModel& other) {
   std::unordered_map<std::string_view, const ChatMessage*> theirs;
-  for (const auto& m : other.messages_) theirs.emplace(m.id, &m);
+  for (const auto& m : other.messages_) {
+    if (!m.temporary) theirs.emplace(m.id, &m);
+  }
   std::unordered_set<std::string> ours;  // copies: our messages are moved out below
   for (const auto& m : messages_) ours.insert(m.id);
 
@@ -282,8 +272,10 @@ RestoreError ChatModel::merge(std::string_view blob) {
   auto a = messages_.begin();
   auto b = other.messages_.begin();
   while (a != messages_.end() || b != other.messages_.end()) {
-    if (b != other.messages_.end() && ours.count(b->id) && (a == messages_.end() || a->id != b->id)) {
-      ++b;  // ours has it too; it is emitted at our position
+    const bool skip_b = b != other.messages_.end() &&
+                        (b->temporary || (ours.count(b->id) && (a == messages_.end() || a->id != b->id)));
+    if (skip_b) {
+      ++b;  // their "processing" line, or ours has it too (it is emitted at our position)
       continue;
     }
     const bool take_a = b == other.messages_.end() ||
@@ -311,7 +303,6 @@ RestoreError ChatModel::merge(std::string_view blob) {
   messages_ = std::move(merged);
   reindex();
   ++revision_;
-  return RestoreError::None;
 }
 
 }  // namespace bos

@@ -19,6 +19,7 @@
 
 namespace bos {
 
+// Stored as codes (stored_format.hpp), never as positions: a new enumerator goes last, with a new code.
 enum class Role { User, Assistant, System, Notification, Error };
 enum class MessageState { Queued, Sent, Acked, Answered, Failed, Received };
 
@@ -70,16 +71,20 @@ class ChatModel {
   const std::string& typing_agent() const { return typing_agent_; }
   int64_t agent_typing_since_ms() const { return agent_typing_since_ms_; }
 
-  // {"v":1,"seq":N,"m":[{"i","r","s","t","ts","p","f"}...]}: the last kHistoryPersistMessages, ≤ 256 KiB,
-  // temporary lines excluded.
+  // {"v":1,"m":[{"i","r","s","t","ts","p","f"}...]}: the last kHistoryPersistMessages, ≤ 256 KiB,
+  // temporary lines excluded. "r", "s", "p", "f" are stored codes (stored_format.hpp).
   std::string serialize() const;
-  // Replaces the history; on error leaves it empty and returns the error.
+  // Replaces the history; on error leaves it empty and returns the error. Codes this build does not know
+  // read as the nearest safe state, unknown fields are ignored (a newer build wrote them).
   RestoreError restore(std::string_view blob);
   // Merges another tab's stored history into this one: messages are matched by id (the resident's by
   // client_msg_id, received ones by their content id, the same in every tab); each side keeps its own
   // order and the two are interleaved by timestamp. A resident message takes the furthest state either
   // side saw. Seqs are renumbered (views must drop their caches). Nothing changes on error.
   RestoreError merge(std::string_view blob);
+  // The same with a history already read (another tab's, after the engine settled its open messages).
+  // Its temporary lines are not taken.
+  void merge(const ChatModel& other);
   // "h<16 hex>-<n>": the id of a received message, derived from its role, timestamp and text, so two tabs
   // that received the same frame give it the same id (n counts identical earlier messages).
   std::string content_id(Role role, int64_t timestamp_ms, std::string_view text) const;

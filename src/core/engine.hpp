@@ -3,6 +3,7 @@
 // Index
 //   [SECTION] Config          EngineConfig: every timing and policy with its default
 //   [SECTION] Effects         what the engine asks the platform to do (open/send/close, persist, notify, ...)
+//   [SECTION] Link            one record per connection: current, next (a rotation), draining
 //   [SECTION] Engine          events in (socket, time, page, network, resident), effects out
 //
 // The engine owns no socket, no timer, no clock and no storage. The platform (wasm/ in the browser,
@@ -14,8 +15,13 @@
 // at the cap, "Tentar agora" retries at once) ; closed after the resident's disconnect().
 // Every connection has a generation id; events from a connection that is no longer current are ignored,
 // except during a rotation (API Gateway closes connections after 2 h: the engine opens the next one first).
+//
+// Code: engine.cpp (lifecycle, connections, deadlines), engine_messages.cpp (frames, outbox, typing);
+// the rules for stored state in restore.hpp, identity and ids in identity.hpp, stored codes in
+// stored_format.hpp.
 #pragma once
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -23,6 +29,8 @@
 
 #include "core/backoff.hpp"
 #include "core/chat.hpp"
+#include "core/deadline.hpp"
+#include "core/identity.hpp"
 #include "core/outbox.hpp"
 #include "core/protocol.hpp"
 #include "core/strings.hpp"
@@ -31,10 +39,12 @@ namespace bos {
 
 // [SECTION] Config ------------------------------------------------------------------------------------
 
-inline constexpr int64_t kNever = INT64_MAX;
-
 struct EngineConfig {
   std::string endpoint;            // ws(s)://host[/stage]; user_id and session_id are appended
+  // The page itself is on a loopback host (the platform knows; the engine cannot). ws:// endpoints are
+  // accepted only with this set and a loopback endpoint host; false, the safe default, accepts only wss://
+  // (and reports a ws:// endpoint as insecure_outside_loopback).
+  bool page_is_loopback = false;
   std::string user_id;             // empty: a random "web-user-..." (persisted through a Persist effect)
   std::string session_id;          // empty: a random "session-..."
   uint64_t seed = 0;               // random source (jitter, ids); the browser passes crypto random bits
@@ -47,10 +57,12 @@ struct EngineConfig {
   int64_t rotate_retry_ms = 60'000;         // a failed rotation is tried again after this
   int64_t drain_timeout_ms = 30'000;        // the old connection is closed at the latest after this
   int64_t drain_linger_ms = 2'000;          // ...and no sooner than this after its last ack (late frames)
-  int64_t ack_timeout_ms = 20'000;          // a sent message without ack is resent (doubling, up to 5 min)
+  int64_t ack_timeout_ms = 20'000;          // a sent message without ack is resent, waiting twice as long
+  int64_t ack_timeout_max_ms = 300'000;     // ...each time, up to this
   int64_t typing_idle_ms = 1'000;           // typing:false after this long without a keystroke
   int64_t agent_typing_timeout_ms = 60'000; // a lost typing:false never leaves the indicator on forever
   int64_t history_persist_delay_ms = 1'000; // history writes are batched (bursts of messages)
+  int64_t dedupe_window_ms = 5'000;         // after a rotation, the other copy of a broadcast may still come
   OutboxLimits outbox{};
 };
 
@@ -69,8 +81,8 @@ struct SendText {
 };
 struct CloseSocket {
   uint32_t conn = 0;
-  int code = 1000;  // 1000 or 4000-4999 (what browsers accept from a client)
-  std::string reason;
+  int code = kCloseNormal;  // kCloseNormal or kCloseAppFirst-kCloseAppLast (what browsers accept from a client)
+  std::string reason;       // at most kMaxCloseReasonBytes
 };
 enum class StoreKey { Identity, Outbox, History };
 const char* to_string(StoreKey k);
@@ -105,7 +117,7 @@ struct EngineStats {
   uint64_t frames_in = 0;
   uint64_t frames_out = 0;
   uint64_t invalid_frames = 0;
-  uint64_t invalid_by_error[9] = {};  // indexed by FrameError
+  uint64_t invalid_by_error[kFrameErrorCount] = {};  // indexed by FrameError
   uint64_t acks_unmatched = 0;
   uint64_t acks_duplicate = 0;
   uint64_t cross_connection_duplicates = 0;  // the same broadcast seen on both connections of a rotation
@@ -117,16 +129,37 @@ struct EngineStats {
   uint64_t gateway_errors = 0;
   uint64_t heartbeats_sent = 0;
 };
+static_assert(std::size(EngineStats{}.invalid_by_error) == kFrameErrorCount, "one counter per FrameError");
 
-struct Identity {
-  std::string user_id;
-  std::string session_id;
+// Identity, parse_identity, serialize_identity, is_valid_resident_id: see identity.hpp.
+
+// [SECTION] Link --------------------------------------------------------------------------------------
+
+enum class LinkState { Opening, Open };
+// How this link's acks name the message they are for (issue 12 decides it per link; not read yet).
+enum class DeliveryMode { Unknown, Ids, NoIds };
+
+// One connection: everything that is true of it and ends with it. Held as Engine's current_, next_ and
+// draining_; a slot is emptied with one assignment (`link = {}`), so nothing of it outlives it.
+struct Link {
+  uint32_t id = 0;                          // connection generation (OpenSocket.conn); 0: the slot is empty
+  LinkState state = LinkState::Opening;
+  int64_t opened_at_ms = 0;
+  int64_t last_frame_ms = 0;                // the last frame from the server on it
+  int64_t connect_deadline_ms = kNever;     // opening: given up then (close kCloseConnectTimeout)
+  int64_t heartbeat_due_ms = kNever;        // open: the next heartbeat
+  int64_t pong_deadline_ms = kNever;        // a heartbeat is unanswered: no frame by then, the link is dead
+  int64_t rotate_at_ms = kNever;            // current: the next connection is opened then (API Gateway's 2 h)
+  int64_t drain_deadline_ms = kNever;       // draining: closed at the latest then
+  bool typing_sent = false;                 // the server was told the resident is typing (it forgets per link)
+  int64_t typing_idle_deadline_ms = kNever; // ...and is told typing:false then
+  std::string connection_id;                // the server's name for it (status frame), "" until it says
+  std::string last_chat_id;                 // the last chat message sent on it (a 1009 close blames it)
+  DeliveryMode delivery = DeliveryMode::Unknown;
+
+  bool active() const { return id != 0; }
+  bool open() const { return id != 0 && state == LinkState::Open; }
 };
-// {"v":1,"user_id":..,"session_id":..}; false on any problem (the caller makes a new identity).
-bool parse_identity(std::string_view blob, Identity& out);
-std::string serialize_identity(const Identity& id);
-// A resident id from a link (#resident=ID): 1-64 of [A-Za-z0-9._@+-].
-bool is_valid_resident_id(std::string_view id);
 
 // [SECTION] Engine ------------------------------------------------------------------------------------
 
@@ -154,7 +187,7 @@ class Engine {
   // Writes outbox and history now (after merging, before the caller deletes what it merged).
   Effects persist_now(int64_t now_ms);
   Effects start(int64_t now_ms);
-  Effects disconnect(int64_t now_ms);  // close 1000, no reconnect, the outbox stays
+  Effects disconnect(int64_t now_ms);  // close kCloseNormal, no reconnect, the outbox stays
   Effects reconnect(int64_t now_ms);   // "Tentar agora": at once, whatever the backoff says
 
   // Socket events from the platform, tagged with the connection generation from OpenSocket.
@@ -187,7 +220,7 @@ class Engine {
   int reconnect_attempt() const { return reconnect_attempt_; }
   int64_t next_retry_at_ms() const { return retry_at_; }
   std::size_t queued() const { return outbox_.unacked(); }
-  const std::string& connection_id() const { return connection_id_; }
+  const std::string& connection_id() const { return current_.connection_id; }
   const std::string& user_id() const { return user_id_; }
   const std::string& session_id() const { return session_id_; }
   const ChatModel& chat() const { return chat_; }
@@ -196,8 +229,12 @@ class Engine {
   int unread() const { return unread_; }
   Lang lang() const { return config_.lang; }
   const EngineConfig& config() const { return config_; }
-  uint32_t current_connection() const { return current_; }
-  bool rotating() const { return draining_ != 0 || rotating_ != 0; }
+  uint32_t current_connection() const { return current_.id; }
+  bool rotating() const { return draining_.active() || next_.active(); }
+  // The connections, for tests and the automation API (read only).
+  const Link& current_link() const { return current_; }
+  const Link& next_link() const { return next_; }
+  const Link& draining_link() const { return draining_; }
   // The earliest deadline in state (kNever if none): the platform may sleep until then.
   int64_t next_deadline_ms() const;
 
@@ -206,32 +243,42 @@ class Engine {
   // connection lifecycle
   void open_connection(int64_t now, bool rotation);
   void connection_opened(int64_t now);
+  void mark_open(Link& link, int64_t now);
   void connection_lost(int64_t now, bool was_open, const char* why);
   void close_socket(uint32_t conn, int code, const char* reason);
+  void release(Link& link);  // its sent messages go out again elsewhere; the slot is emptied
+  void close_link(Link& link, int code, const char* reason);
+  void abandon_rotation(int64_t now);
+  void refused(int code, std::string_view reason);
   void schedule_retry(int64_t now);
   void retry_now(int64_t now);
   void set_state(ConnState s);
   void check_deadlines(int64_t now);
+  void send_heartbeat(int64_t now);
+  void probe(int64_t now);
   void finish_drain(int64_t now, const char* why);
   void drain_idle(int64_t now);
   bool dedupe_across_connections(uint32_t conn, std::string_view text, int64_t now);
   // outbox
   void flush(int64_t now);
   void send_entry(OutboxEntry& e, int64_t now);
+  int64_t ack_timeout_for(const OutboxEntry& e) const;
   void resend_overdue(int64_t now);
   void persist_outbox();
+  void persist_history();
   void mark_history_dirty(int64_t now);
+  void show_sent_in_chat();
   // dispatch
   void handle_frame(uint32_t conn, const ServerFrame& f, int64_t now);
   void handle_ack(uint32_t conn, const ServerFrame& f, int64_t now);
   void add_incoming(Role role, std::string text, int64_t ts, Priority priority, int64_t now);
+  void stop_agent_typing(int64_t now);
   void send_typing(bool typing, int64_t now);
   void send_frame(uint32_t conn, std::string text);
   void emit(Effect e) { out_.push_back(std::move(e)); }
   void log(LogLevel level, std::string text) { emit(Log{level, std::move(text)}); }
   void ui(UiEventKind kind, uint64_t seq = 0) { emit(UiEvent{kind, seq}); }
   Effects take() { Effects e; e.swap(out_); return e; }
-  std::string new_message_id(int64_t now);
 
   EngineConfig config_;
   uint64_t rng_;
@@ -243,42 +290,28 @@ class Engine {
   ConnState state_ = ConnState::Idle;
 
   uint32_t conn_gen_ = 0;
-  uint32_t current_ = 0;      // the connection sends go to (or the attempt in flight)
-  bool current_open_ = false;
-  uint32_t rotating_ = 0;     // the next connection, opening while current_ still serves
-  uint32_t draining_ = 0;     // the previous connection after a rotation, until its acks are in
-  uint32_t last_chat_conn_ = 0;
-  std::string last_chat_id_;  // the last chat message sent on last_chat_conn_ (1009 blames it)
+  Link current_;   // the connection sends go to (or the attempt in flight)
+  Link next_;      // a rotation: the next connection, opening while current_ still serves
+  Link draining_;  // the previous connection after a rotation, until its acks are in
 
   int reconnect_attempt_ = 0;    // backoff step; resets only after a connection stayed up stable_after_ms
   int attempts_since_open_ = 0;  // failed attempts since the last open (automation API)
   bool stopped_by_server_ = false;
   int refused_code_ = 0;
+  int64_t retry_at_ = kNever;    // when the next connection is opened (current_ is empty until then)
 
-  int64_t opened_at_ = 0;
-  int64_t connect_deadline_ = kNever;
-  int64_t rotate_connect_deadline_ = kNever;
-  int64_t retry_at_ = kNever;
-  int64_t heartbeat_due_ = kNever;
-  int64_t pong_deadline_ = kNever;
-  int64_t rotate_at_ = kNever;
-  int64_t drain_deadline_ = kNever;
-  int64_t dedupe_until_ = 0;
-  int64_t typing_idle_deadline_ = kNever;
-  int64_t agent_typing_deadline_ = kNever;
-  int64_t history_persist_due_ = kNever;
-  int64_t last_frame_ms_ = 0;
-
+  // Cross-connection dedupe (a broadcast arrives on both connections of a rotation).
   struct SeenFrame {
     uint32_t conn;
     uint64_t hash;
   };
   std::vector<SeenFrame> seen_frames_;
+  int64_t dedupe_until_ = 0;
 
-  bool typing_sent_ = false;
+  int64_t agent_typing_deadline_ = kNever;
+  int64_t history_persist_due_ = kNever;
   bool visible_ = true;
   int unread_ = 0;
-  std::string connection_id_;
 
   Outbox outbox_;
   ChatModel chat_;

@@ -37,4 +37,22 @@ inline constexpr std::size_t kMaxPersistedBlobBytes = 4 * 1024 * 1024;
 // JSON nesting deeper than this is refused before parsing (nlohmann recurses).
 inline constexpr int kMaxJsonDepth = 32;
 
+// A stored identity blob ({"v":1,"user_id":..,"session_id":..}) larger than this is refused before parsing.
+inline constexpr std::size_t kMaxIdentityBlobBytes = 1024;
+// A resident or session id (from a link, storage or generated): 1 to this many bytes of [A-Za-z0-9._@+-].
+inline constexpr std::size_t kMaxResidentIdBytes = 64;
+
+// The WebSocket endpoint: API Gateway refuses URLs over 4096 bytes with the query the engine appends.
+inline constexpr std::size_t kMaxEndpointBytes = 2048;
+
+// RFC 6455 5.5: a control frame carries at most 125 bytes, 2 of them the close code, so a close reason is at
+// most 123 bytes of UTF-8 (browsers throw a SyntaxError on a longer one). Logged reasons are cut there too.
+inline constexpr std::size_t kMaxCloseReasonBytes = 123;
+
+// Broadcast frames remembered while two connections overlap (a rotation), to drop the second copy.
+inline constexpr std::size_t kDedupeMaxFrames = 512;
+
+// Detail quoted from an untrusted frame in a log line (an unknown "type", say) is cut to this many bytes.
+inline constexpr std::size_t kMaxLoggedDetailBytes = 64;
+
 }  // namespace bos

@@ -5,18 +5,12 @@
 #include <nlohmann/json.hpp>
 
 #include "core/limits.hpp"
+#include "core/stored_format.hpp"
 #include "core/utf8.hpp"
 
 namespace bos {
 
-const char* to_string(FailReason r) {
-  switch (r) {
-    case FailReason::None: return "none";
-    case FailReason::TooBig: return "too_big";
-    case FailReason::Rejected: return "rejected";
-  }
-  return "?";
-}
+// to_string(FailReason): stored_format.cpp (the names live in the code tables).
 
 const char* to_string(SendError e) {
   switch (e) {
@@ -113,8 +107,8 @@ std::string Outbox::serialize() const {
   nlohmann::ordered_json messages = nlohmann::ordered_json::array();
   for (const auto& e : entries_) {
     // A message that went out is stored as sent: after a reload it is resent with the same id.
-    const int state = e.state == OutboxState::Failed ? 2 : (e.state == OutboxState::Sent ? 1 : 0);
-    messages.push_back(nlohmann::ordered_json::array({e.id, e.text, e.created_ms, state, static_cast<int>(e.fail_reason)}));
+    messages.push_back(nlohmann::ordered_json::array(
+        {e.id, e.text, e.created_ms, stored_code(e.state), stored_code(e.fail_reason)}));
   }
   nlohmann::ordered_json j = {{"v", kFormatVersion}, {"m", std::move(messages)}};
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
@@ -122,33 +116,30 @@ std::string Outbox::serialize() const {
 
 RestoreError Outbox::restore(std::string_view blob) {
   clear();
-  if (blob.size() > kMaxPersistedBlobBytes) return RestoreError::TooLarge;
-  const auto j = nlohmann::ordered_json::parse(blob.begin(), blob.end(), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return RestoreError::InvalidJson;
-  const auto v = j.find("v");
-  if (v == j.end() || !v->is_number_integer() || v->get<int64_t>() != kFormatVersion) return RestoreError::WrongVersion;
-  const auto m = j.find("m");
-  if (m == j.end() || !m->is_array()) return RestoreError::BadEntry;
+  nlohmann::ordered_json doc;
+  const nlohmann::ordered_json* m = nullptr;
+  if (const auto err = read_stored_list(blob, kFormatVersion, doc, m); err != RestoreError::None) return err;
   std::deque<OutboxEntry> restored;
   std::size_t bytes = 0;
+  // Entry: [id, text, created_ms, state, fail_reason, ...]; elements a newer build appends are ignored.
+  enum : std::size_t { kId, kText, kCreated, kState, kFailReason, kRequiredElements = kFailReason };
   for (const auto& item : *m) {
-    if (!item.is_array() || item.size() < 4 || !item[0].is_string() || !item[1].is_string() ||
-        !item[2].is_number_integer() || !item[3].is_number_integer()) {
+    if (!item.is_array() || item.size() < kRequiredElements || !item[kId].is_string() || !item[kText].is_string() ||
+        !item[kCreated].is_number_integer() || !item[kState].is_number_integer()) {
       return RestoreError::BadEntry;
     }
     OutboxEntry e;
-    e.id = item[0].get<std::string>();
-    e.text = utf8::repair(item[1].get_ref<const std::string&>());
-    e.created_ms = item[2].get<int64_t>();
-    const auto state = item[3].get<int64_t>();
-    if (e.id.empty() || e.id.size() > kMaxShortFieldBytes || e.text.empty() || state < 0 || state > 2 ||
+    e.id = item[kId].get<std::string>();
+    e.text = utf8::repair(item[kText].get_ref<const std::string&>());
+    e.created_ms = item[kCreated].get<int64_t>();
+    if (e.id.empty() || e.id.size() > kMaxShortFieldBytes || e.text.empty() ||
         utf8::count_codepoints(e.text) > kMaxMessageCodepoints) {
       return RestoreError::BadEntry;
     }
-    e.state = state == 2 ? OutboxState::Failed : (state == 1 ? OutboxState::Sent : OutboxState::Queued);
-    if (item.size() > 4 && item[4].is_number_integer()) {
-      const auto r = item[4].get<int64_t>();
-      e.fail_reason = (r == 1) ? FailReason::TooBig : (r == 2 ? FailReason::Rejected : FailReason::None);
+    // A state a newer build added reads as queued: the message goes out again and claims nothing.
+    e.state = outbox_state_from_stored(item[kState].get<int64_t>());
+    if (item.size() > kFailReason && item[kFailReason].is_number_integer()) {
+      e.fail_reason = fail_reason_from_stored(item[kFailReason].get<int64_t>());
     }
     const bool duplicate = std::any_of(restored.begin(), restored.end(), [&](const OutboxEntry& o) { return o.id == e.id; });
     if (duplicate) continue;

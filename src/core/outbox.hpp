@@ -15,9 +15,9 @@
 
 namespace bos {
 
+// Both stored as codes (stored_format.hpp), never as positions: a new enumerator goes last, with a new code.
 enum class OutboxState { Queued, Sent, Failed };
-
-enum class FailReason { None, TooBig, Rejected };
+enum class FailReason { None, TooBig };  // stored code 2 (a "rejected" no build produced) reads as None
 const char* to_string(FailReason r);
 
 struct OutboxEntry {
@@ -71,9 +71,10 @@ class Outbox {
   bool empty() const { return entries_.empty(); }
   void clear();
 
-  // {"v":1,"m":[[id,text,created_ms,state,fail_reason],...]}
+  // {"v":1,"m":[[id,text,created_ms,state,fail_reason],...]}; state and fail_reason are stored codes.
   std::string serialize() const;
-  // Replaces the contents. On any error the outbox is left empty and the error returned.
+  // Replaces the contents. On any error the outbox is left empty and the error returned. Codes this build
+  // does not know read as the nearest safe state (queued: it goes out again), extra fields are ignored.
   RestoreError restore(std::string_view blob);
 
   static constexpr int kFormatVersion = 1;

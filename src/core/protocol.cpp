@@ -1,5 +1,12 @@
 // protocol.cpp: see protocol.hpp. Every nlohmann call here is one that cannot throw or abort:
 // parse(.., nullptr, false), find(), is_*(), get_ref on a checked type, dump(.., replace).
+//
+// Index
+//   [SECTION] Names           to_string of FrameType and FrameError
+//   [SECTION] Field readers   typed, size-capped reads of one field; the per-type frame parsers
+//   [SECTION] Server frames   parse_server_frame: size, NUL, depth, JSON, type; API Gateway's own frames
+//   [SECTION] Client frames   sendMessage, heartbeat, typing in the seed's key order
+//   [SECTION] Endpoints       the connect URL, percent-encoding, host and loopback checks, validation
 #include "core/protocol.hpp"
 
 #include <cmath>
@@ -9,6 +16,8 @@
 #include "core/utf8.hpp"
 
 namespace bos {
+
+// [SECTION] Names -------------------------------------------------------------------------------------
 
 const char* to_string(FrameType t) {
   switch (t) {
@@ -40,6 +49,8 @@ const char* to_string(FrameError e) {
   }
   return "?";
 }
+
+// [SECTION] Field readers -----------------------------------------------------------------------------
 
 namespace {
 
@@ -106,22 +117,23 @@ bool optional_string(ServerFrame& f, const json& obj, const char* key, std::size
   return true;
 }
 
+// A field the engine does not keep must still be a string (or absent, or null) for the frame to count.
+bool checked_string(ServerFrame& f, const json& obj, const char* key) {
+  std::string ignored;
+  return optional_string(f, obj, key, 0, ignored);
+}
+
 void read_timestamp(ServerFrame& f, const json& obj, int64_t now_ms) {
   f.timestamp_ms = now_ms;
-  f.has_timestamp = false;
   const auto it = obj.find("timestamp");
   if (it == obj.end() || !it->is_number()) return;  // a bad timestamp is not worth dropping the frame
   const double v = it->get<double>();                // is_number() checked: cannot throw
   int64_t ms = 0;
-  if (server_timestamp_to_ms(v, ms)) {
-    f.timestamp_ms = ms;
-    f.has_timestamp = true;
-  }
+  if (server_timestamp_to_ms(v, ms)) f.timestamp_ms = ms;
 }
 
-bool parse_typed(ServerFrame& f, const json& obj, int64_t now_ms) {
+bool parse_typed(ServerFrame& f, const json& obj, std::string_view t, int64_t now_ms) {
   read_timestamp(f, obj, now_ms);
-  const auto& t = f.type_name;
   if (t == "ack") {
     f.type = FrameType::Ack;
     return optional_string(f, obj, "message", kMaxDisplayTextBytes, f.message) &&
@@ -129,10 +141,8 @@ bool parse_typed(ServerFrame& f, const json& obj, int64_t now_ms) {
   }
   if (t == "message") {
     f.type = FrameType::Message;
-    if (!require_string(f, obj, "message", kMaxDisplayTextBytes, f.message)) return false;
-    if (!optional_string(f, obj, "role", kMaxShortFieldBytes, f.role)) return false;
-    if (f.role.empty()) f.role = "assistant";
-    return optional_string(f, obj, "session_id", kMaxShortFieldBytes, f.session_id);
+    return require_string(f, obj, "message", kMaxDisplayTextBytes, f.message) && checked_string(f, obj, "role") &&
+           checked_string(f, obj, "session_id");
   }
   if (t == "notification") {
     f.type = FrameType::Notification;
@@ -156,8 +166,7 @@ bool parse_typed(ServerFrame& f, const json& obj, int64_t now_ms) {
   }
   if (t == "status") {
     f.type = FrameType::Status;
-    return optional_string(f, obj, "status", kMaxShortFieldBytes, f.status) &&
-           optional_string(f, obj, "message", kMaxDisplayTextBytes, f.message) &&
+    return checked_string(f, obj, "status") && optional_string(f, obj, "message", kMaxDisplayTextBytes, f.message) &&
            optional_string(f, obj, "connectionId", kMaxShortFieldBytes, f.connection_id);
   }
   if (t == "error") {
@@ -168,10 +177,12 @@ bool parse_typed(ServerFrame& f, const json& obj, int64_t now_ms) {
     f.type = FrameType::Heartbeat;
     return true;
   }
-  return fail(f, FrameError::UnknownType, "type \"" + std::string(utf8::truncate(t, 64)) + "\"");
+  return fail(f, FrameError::UnknownType, "type \"" + std::string(utf8::truncate(t, kMaxLoggedDetailBytes)) + "\"");
 }
 
 }  // namespace
+
+// [SECTION] Server frames -----------------------------------------------------------------------------
 
 bool server_timestamp_to_ms(double value, int64_t& out_ms) {
   if (!std::isfinite(value) || value < 0) return false;
@@ -214,8 +225,7 @@ ServerFrame parse_server_frame(std::string_view text, int64_t now_ms) {
   }
   const auto type_it = obj.find("type");
   if (type_it != obj.end() && type_it->is_string()) {
-    f.type_name.assign(utf8::truncate(type_it->get_ref<const std::string&>(), kMaxShortFieldBytes));
-    parse_typed(f, obj, now_ms);
+    parse_typed(f, obj, utf8::truncate(type_it->get_ref<const std::string&>(), kMaxShortFieldBytes), now_ms);
     return f;
   }
   if (type_it != obj.end()) {
@@ -243,6 +253,8 @@ ServerFrame parse_server_frame(std::string_view text, int64_t now_ms) {
   fail(f, FrameError::MissingType, "no type");
   return f;
 }
+
+// [SECTION] Client frames -----------------------------------------------------------------------------
 
 namespace {
 std::string dump(const nlohmann::ordered_json& j) {
@@ -277,6 +289,8 @@ std::string encode_typing(bool typing, std::string_view user_id, int64_t timesta
   j["timestamp"] = timestamp_ms;
   return dump(j);
 }
+
+// [SECTION] Endpoints ---------------------------------------------------------------------------------
 
 std::string percent_encode(std::string_view s) {
   // encodeURIComponent's unreserved set.
@@ -345,7 +359,7 @@ const char* to_string(EndpointError e) {
 
 EndpointError validate_endpoint(std::string_view url, bool page_is_loopback) {
   if (url.empty()) return EndpointError::Empty;
-  if (url.size() > 2048) return EndpointError::TooLong;  // API Gateway refuses URLs over 4096 with the query
+  if (url.size() > kMaxEndpointBytes) return EndpointError::TooLong;
   for (unsigned char c : url) {
     if (c <= 0x20 || c >= 0x7F || c == '"' || c == '<' || c == '>' || c == '\\') return EndpointError::BadCharacter;
   }

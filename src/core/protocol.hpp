@@ -6,13 +6,25 @@
 //   {"action":"typing","typing":bool,"user_id":..,"timestamp":<ms>}
 // Incoming frames are parsed without exceptions, size and depth checked first, every field type-checked.
 // Unknown types and malformed frames are reported as a FrameError, never fatal.
+// Close codes: the standard ones the engine reads and the private ones (4000-4999) it sends.
 // No I/O, no clock: timestamps come in as arguments.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace bos {
+
+// Close codes (RFC 6455 7.4). A browser lets a client send only 1000 and 3000-4999.
+inline constexpr int kCloseNormal = 1000;
+inline constexpr int kClosePolicy = 1008;   // from the server: refused (auth); retrying would not help
+inline constexpr int kCloseTooBig = 1009;   // from API Gateway: a frame over its 32 KB limit
+inline constexpr int kCloseAppFirst = 4000;  // private use: from the server, an application refusal
+inline constexpr int kCloseAppLast = 4999;
+inline constexpr int kCloseDeadLink = 4001;        // ours: a heartbeat went unanswered
+inline constexpr int kCloseConnectTimeout = 4002;  // ours: the upgrade never completed
+inline constexpr int kCloseSendFailed = 4003;      // ours: the socket refused a send
 
 enum class FrameType {
   Ack,
@@ -36,11 +48,15 @@ enum class FrameError {
   NotAnObject,
   MissingType,     // no string "type" (and not an API Gateway error frame)
   UnknownType,
-  WrongFieldType,  // a known type whose required field is missing or of the wrong type
+  WrongFieldType,  // a known type whose required field is missing or of the wrong type (keep it last)
 };
+// Arrays indexed by FrameError have this many entries (static_assert where they are declared).
+inline constexpr std::size_t kFrameErrorCount = static_cast<std::size_t>(FrameError::WrongFieldType) + 1;
 
 enum class Priority { Normal, High };
 
+// What the engine reads of a frame. Fields the engine has no use for (a message's "role" and "session_id",
+// a status frame's "status") are type-checked, so a malformed frame is still refused, but not kept.
 struct ServerFrame {
   FrameType type = FrameType::Invalid;
   FrameError error = FrameError::None;
@@ -49,15 +65,10 @@ struct ServerFrame {
   std::string client_msg_id;  // ack: echoed by servers that support it
   std::string connection_id;  // status (dev server extension) and API Gateway error frames
   std::string request_id;     // API Gateway error frames
-  std::string session_id;
-  std::string status;         // status frames: "connected", ...
   std::string agent;          // typing frames
-  std::string role;           // message frames
-  std::string type_name;      // the raw "type" (for unknown types)
   Priority priority = Priority::Normal;
   bool typing = false;
-  bool has_timestamp = false;
-  int64_t timestamp_ms = 0;   // server timestamps are seconds; converted here
+  int64_t timestamp_ms = 0;   // server timestamps are seconds; converted here; `now` if missing or absurd
 };
 
 const char* to_string(FrameType t);
@@ -82,7 +93,8 @@ std::string percent_encode(std::string_view s);
 
 enum class EndpointError { None, Empty, BadScheme, InsecureOutsideLoopback, NoHost, TooLong, BadCharacter };
 const char* to_string(EndpointError e);
-// ws:// is accepted only when the endpoint's host or the page's host is loopback; wss:// always.
+// wss:// is always accepted; ws:// only when both the endpoint's host and the page's host are loopback
+// (a plain socket from a real site would be mixed content, and readable on the way).
 EndpointError validate_endpoint(std::string_view url, bool page_is_loopback);
 bool is_loopback_host(std::string_view host);
 // The host part of a ws/wss/http/https URL ("" if none); brackets kept for IPv6 ("[::1]").

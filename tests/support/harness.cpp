@@ -9,6 +9,7 @@ namespace bos::test {
 EngineConfig Harness::default_config() {
   EngineConfig c;
   c.endpoint = "ws://localhost:3001";
+  c.page_is_loopback = true;  // the dev page on localhost
   c.user_id = "resident-42";
   c.session_id = "session-1";
   c.seed = 12345;
