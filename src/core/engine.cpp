@@ -499,7 +499,9 @@ int64_t Engine::next_deadline_ms() const {
     consider(current_.heartbeat_due_ms);
     consider(current_.rotate_at_ms);
     for (const auto& e : outbox_.entries()) {
-      if (e.state == OutboxState::Sent && e.sent_on_conn == current_.id) consider(deadline_after(e.sent_ms, ack_timeout_for(e)));
+      if (e.state == OutboxState::Sent && e.sent_on_conn == current_.id) {
+        consider(deadline_after(e.sent_ms, ack_timeout_for(e)));
+      }
     }
   }
   if (draining_.active()) consider(draining_.drain_deadline_ms);

@@ -25,29 +25,18 @@ const char* to_string(Role r) { return name_of(kRoleCodes, r); }
 const char* to_string(MessageState s) { return name_of(kMessageStateCodes, s); }
 const char* to_string(FailReason r) { return name_of(kFailReasonCodes, r); }
 
-Role role_from_stored(int64_t code) {
-  const Role* r = value_for_code(kRoleCodes, code);
-  return r ? *r : Role::System;
-}
+Role role_from_stored(int64_t code) { return value_for_code_or(kRoleCodes, code, Role::System); }
 
 MessageState message_state_from_stored(int64_t code, Role role) {
-  if (const MessageState* s = value_for_code(kMessageStateCodes, code)) return *s;
-  return role == Role::User ? MessageState::Queued : MessageState::Received;
+  return value_for_code_or(kMessageStateCodes, code, role == Role::User ? MessageState::Queued : MessageState::Received);
 }
 
 OutboxState outbox_state_from_stored(int64_t code) {
-  const OutboxState* s = value_for_code(kOutboxStateCodes, code);
-  return s ? *s : OutboxState::Queued;
+  return value_for_code_or(kOutboxStateCodes, code, OutboxState::Queued);
 }
 
-FailReason fail_reason_from_stored(int64_t code) {
-  const FailReason* r = value_for_code(kFailReasonCodes, code);
-  return r ? *r : FailReason::None;
-}
+FailReason fail_reason_from_stored(int64_t code) { return value_for_code_or(kFailReasonCodes, code, FailReason::None); }
 
-Priority priority_from_stored(int64_t code) {
-  const Priority* p = value_for_code(kPriorityCodes, code);
-  return p ? *p : Priority::Normal;
-}
+Priority priority_from_stored(int64_t code) { return value_for_code_or(kPriorityCodes, code, Priority::Normal); }
 
 }  // namespace bos

@@ -89,6 +89,12 @@ constexpr const E* value_for_code(const CodeRow<E> (&rows)[N], int64_t code) {
   }
   return nullptr;
 }
+// The value for a code, or `fallback` (the nearest safe value) if this build does not know it.
+template <class E, std::size_t N>
+constexpr E value_for_code_or(const CodeRow<E> (&rows)[N], int64_t code, E fallback) {
+  const E* v = value_for_code(rows, code);
+  return v ? *v : fallback;
+}
 template <class E, std::size_t N>
 constexpr const CodeRow<E>& row_of(const CodeRow<E> (&rows)[N], E value) {
   const auto i = static_cast<std::size_t>(value);
