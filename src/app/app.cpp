@@ -42,6 +42,7 @@ void App::prepare(const PageInfo& page, const std::string& stored_identity, uint
   const auto identity = choose_identity(page, stored_identity);
   EngineConfig config;
   config.endpoint = endpoint_.url;
+  config.page_is_loopback = is_loopback_page(page.hostname);  // the engine's ws:// check needs the page's fact
   config.user_id = identity.user_id;
   config.session_id = identity.session_id;
   config.seed = seed;
