@@ -1,10 +1,11 @@
 // run.mjs: the benchmark suite (scripts/bench runs it; see docs/performance.md for every method).
 //
-//   node bench/run.mjs [--quick] [--runs N] [--out FILE] [--only GROUPS] [--strict]
+//   node bench/run.mjs [--quick] [--runs N] [--out FILE] [--only GROUPS] [--strict] [--no-lighthouse]
 //
 // Exit status: 0 when every figure was measured (budgets that fail are reported, not fatal), 1 on an
 // error, 3 with --strict when a budget fails.
-// Groups, in the order they run: build, pages (transfer, cold load, reply latency, idle), burst (burst and
+// Groups, in the order they run: build, mobile (a phone on a mobile network: first and repeat visit, bytes
+// on the wire as served, slow 3G, Lighthouse), pages (cold load, reply latency, idle), burst (burst and
 // long history), engine (throughput native + wasm, frames per idle hour), server (10,000 connections,
 // bos-devserver vs bench/node-server). Browser figures alternate which page goes first in each run.
 // Prints the Markdown table on stdout, progress on stderr, writes the JSON to --out.
@@ -20,23 +21,24 @@ import { recordFrames } from './lib/frames.mjs';
 import { engineThroughput, idleHour } from './lib/engine.mjs';
 import { loadServer } from './lib/serverload.mjs';
 import { buildBenchTools, buildWasmEngineBench, buildFigure } from './lib/builds.mjs';
+import { mobileSession, lighthouseRun, lighthouseCli, NETWORKS, ACCEPT_ENCODING, PHONE } from './lib/mobile.mjs';
 
 const FULL = {
   runs: 3, serverRuns: 3, replies: 200, repliesBackToBack: 50, idleSeconds: 10, settleMaxMs: 15000, burst: 5000, history: 10000,
   wheelSteps: 120, engineMinMs: 2000, conns: 10000, loadProcs: 2, warmMs: 1000, stepMs: 4000, drainMs: 1000,
   rates: [2000, 5000, 10000, 12500, 15000, 17500, 20000, 25000, 30000, 35000, 40000, 50000, 60000, 70000, 80000,
     100000, 125000, 150000, 200000],
-  build: true,
+  build: true, lighthouse: true,
 };
 const QUICK = {
   runs: 1, serverRuns: 1, replies: 20, repliesBackToBack: 10, idleSeconds: 3, settleMaxMs: 3000, burst: 500, history: 1000,
   wheelSteps: 20, engineMinMs: 300, conns: 1000, loadProcs: 1, warmMs: 300, stepMs: 1000, drainMs: 300,
-  rates: [1000, 5000, 20000], build: false,
+  rates: [1000, 5000, 20000], build: false, lighthouse: true,
 };
-const GROUPS = ['build', 'pages', 'burst', 'engine', 'server'];
+const GROUPS = ['build', 'mobile', 'pages', 'burst', 'engine', 'server'];
 
 function parseArgs(argv) {
-  const o = { quick: false, strict: false, runs: null, out: path.join(ROOT, 'artifacts/bench/bench.json'), only: GROUPS };
+  const o = { quick: false, strict: false, lighthouse: true, runs: null, out: path.join(ROOT, 'artifacts/bench/bench.json'), only: GROUPS };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -45,6 +47,7 @@ function parseArgs(argv) {
     };
     if (a === '--quick') o.quick = true;
     else if (a === '--strict') o.strict = true;
+    else if (a === '--no-lighthouse') o.lighthouse = false;
     else if (a === '--runs') o.runs = Number(val());
     else if (a === '--out') o.out = path.resolve(val());
     else if (a === '--only') o.only = val().split(',');
@@ -88,7 +91,7 @@ async function pagesAndBurst(P, groups, raw) {
           const s = await loadSession(urls[which], P);
           const lat = s.latencies, b2b = s.backToBack;
           raw.pages[which].push({
-            loadMs: s.loadMs, timeline: s.timeline, transferBytes: s.transfer.bytes, transferRawBytes: s.transfer.raw, files: s.transfer.files,
+            loadMs: s.loadMs, timeline: s.timeline,
             idle: s.idle, problems: s.problems,
             reply: {
               p50Ms: percentile(lat.map((x) => x.visibleMs), 50), p99Ms: percentile(lat.map((x) => x.visibleMs), 99),
@@ -119,6 +122,43 @@ async function pagesAndBurst(P, groups, raw) {
             },
             problems: s.problems,
           });
+        }
+      }
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
+// The product and the DOM page, alternating which goes first, each in a fresh browser per run.
+async function mobileFigures(P, raw) {
+  const site = stageSite(path.join(ROOT, 'dist'), path.join(ROOT, 'bench/baseline'));
+  const server = await startDevserver({ staticDir: site, extra: ['--reply-delay-ms', '0'] });
+  const urls = { ours: server.http + '/', baseline: server.http + '/baseline/' };
+  const order = (r) => (r % 2 ? ['baseline', 'ours'] : ['ours', 'baseline']);
+  raw.mobile = {
+    network: NETWORKS.mobile, slow3g: NETWORKS.slow3g, acceptEncoding: ACCEPT_ENCODING,
+    phone: { viewport: PHONE.viewport, deviceScaleFactor: PHONE.deviceScaleFactor },
+    ours: [], baseline: [], slow: { ours: [], baseline: [] }, lighthouse: P.lighthouse ? { ours: [], baseline: [] } : null,
+  };
+  try {
+    for (let r = 0; r < P.runs; r++) {
+      for (const which of order(r)) {
+        log(`mobile: run ${r + 1}/${P.runs}: ${which} (first visit, repeat visit; ${NETWORKS.mobile.name})`);
+        raw.mobile[which].push(await mobileSession(urls[which], { network: NETWORKS.mobile }));
+      }
+    }
+    for (let r = 0; r < P.runs; r++) {
+      for (const which of order(r)) {
+        log(`mobile: run ${r + 1}/${P.runs}: ${which} (first visit, ${NETWORKS.slow3g.name})`);
+        raw.mobile.slow[which].push((await mobileSession(urls[which], { network: NETWORKS.slow3g, repeat: false, timeoutMs: 120000 })).first);
+      }
+    }
+    if (P.lighthouse) {
+      for (let r = 0; r < P.runs; r++) {
+        for (const which of order(r)) {
+          log(`mobile: run ${r + 1}/${P.runs}: ${which} (Lighthouse, mobile defaults)`);
+          raw.mobile.lighthouse[which].push(await lighthouseRun(urls[which]));
         }
       }
     }
@@ -168,23 +208,23 @@ function cell(s, d = 1) {
   if (s === null || s === undefined) return '—';
   if (typeof s === 'string') return s;
   if (typeof s === 'number') return fmtNum(s, d);
-  if (s.runs.length > 1 && s.min !== s.max) return `${fmtNum(s.median, d)} (${fmtNum(s.min, d)}–${fmtNum(s.max, d)})`;
-  return fmtNum(s.median, d);
+  const tail = s.label ? ` (${s.label})` : '';
+  if (s.runs.length > 1 && s.min !== s.max) return `${fmtNum(s.median, d)} (${fmtNum(s.min, d)}–${fmtNum(s.max, d)})${tail}`;
+  return fmtNum(s.median, d) + tail;
 }
 const med = (s) => (s && typeof s === 'object' ? s.median : s);
 
 function buildRows(P, raw) {
   const rows = [];
-  const row = (figure, ours, baseline, budget, pass, d = 1, ratio = undefined) => {
+  const row = (figure, ours, baseline, budget, pass, d = 1, ratio = undefined, moonshot = undefined) => {
     const r = ratio !== undefined ? ratio : (Number.isFinite(med(ours)) && Number.isFinite(med(baseline)) && med(baseline) !== 0
       ? med(ours) / med(baseline) : NaN);
-    rows.push({ figure, ours, baseline, ratio: r, budget, pass, digits: d });
+    rows.push({ figure, ours, baseline, ratio: r, budget, pass, digits: d, ...(moonshot === undefined ? {} : { moonshot }) });
   };
   const col = (list, f) => summary(list.map(f));
+  if (raw.mobile) mobileRows(raw.mobile, row, col);
   if (raw.pages) {
     const o = raw.pages.ours, b = raw.pages.baseline;
-    const tOurs = col(o, (x) => x.transferBytes / 1000), tBase = col(b, (x) => x.transferBytes / 1000);
-    row('transfer size, gzip -9 (KB)', tOurs, tBase, '≤ 250 KB', med(tOurs) <= 250);
     const lO = col(o, (x) => x.loadMs), lB = col(b, (x) => x.loadMs);
     row('cold load → connected (ms)', lO, lB, '≤ baseline + 400 ms', med(lO) <= med(lB) + 400, 0);
     const p50O = col(o, (x) => x.reply.p50Ms), p50B = col(b, (x) => x.reply.p50Ms);
@@ -256,10 +296,60 @@ function buildRows(P, raw) {
   return rows;
 }
 
+// Bytes on the wire with the encoding named: "158.3 (br)", or each encoding's share when they differ.
+function bytesCell(visits) {
+  const s = summary(visits.map((v) => v.network.wireBytes / 1000));
+  const enc = {};
+  for (const v of visits) for (const [k, b] of Object.entries(v.network.bytesByEncoding)) enc[k] = (enc[k] || 0) + b / visits.length;
+  const names = Object.entries(enc).sort((a, b) => b[1] - a[1]);
+  const label = names.length === 1 ? names[0][0] : names.map(([k, b]) => `${k} ${fmtNum(b / 1000, 1)}`).join(' + ');
+  return { ...s, label };
+}
+
+function mobileRows(m, row, col) {
+  const o = m.ours, b = m.baseline;
+  const first = (list, f) => col(list, (x) => f(x.first));
+  const again = (list, f) => col(list, (x) => f(x.repeat));
+  row('mobile, first visit: first contentful paint (ms)', first(o, (v) => v.fcpMs), first(b, (v) => v.fcpMs), 'info', null, 0);
+  const cO = first(o, (v) => v.connectedMs), cB = first(b, (v) => v.connectedMs);
+  row('mobile, first visit: connected (ms)', cO, cB, '≤ baseline + 700 ms (moonshot + 400)', med(cO) <= med(cB) + 700, 0, undefined,
+    med(cO) <= med(cB) + 400);
+  row('mobile, first visit: first chat frame drawn (ms)', first(o, (v) => v.firstFrameMs), first(b, (v) => v.firstFrameMs), 'info', null, 0);
+  const wO = bytesCell(o.map((x) => x.first)), wB = bytesCell(b.map((x) => x.first));
+  row('mobile, first visit: bytes on the wire, as served, encoding named (KB)', wO, wB, '≤ 200 KB (moonshot 160)', med(wO) <= 200, 1,
+    undefined, med(wO) <= 160);
+  const okO = Math.min(...o.map((x) => x.first.network.encodingOk)), nO = Math.max(...o.map((x) => x.first.network.encodingChecked));
+  const okB = Math.min(...b.map((x) => x.first.network.encodingOk)), nB = Math.max(...b.map((x) => x.first.network.encodingChecked));
+  row(`  compressible responses ≥ 1 KB in the best encoding offered (${m.acceptEncoding.split(',')[0]}), Vary set`,
+    `${okO}/${nO}`, `${okB}/${nB}`, 'all', okO === nO && okB === nB, 0, NaN);
+  const enc = (list, ae) => col(list, (x) => x.first.served[ae].bodyBytes / 1000);
+  row('  the same files fetched with Accept-Encoding br / gzip / identity, bodies (KB)',
+    `${cell(enc(o, 'br'))} / ${cell(enc(o, 'gzip'))} / ${cell(enc(o, 'identity'))}`,
+    `${cell(enc(b, 'br'))} / ${cell(enc(b, 'gzip'))} / ${cell(enc(b, 'identity'))}`, 'info', null, 1, NaN);
+  const rO = again(o, (v) => v.connectedMs), rB = again(b, (v) => v.connectedMs);
+  row('mobile, repeat visit: connected (ms)', rO, rB, '≤ baseline + 150 ms', med(rO) <= med(rB) + 150, 0);
+  row('mobile, repeat visit: first contentful paint (ms)', again(o, (v) => v.fcpMs), again(b, (v) => v.fcpMs), 'info', null, 0);
+  row('mobile, repeat visit: first chat frame drawn (ms)', again(o, (v) => v.firstFrameMs), again(b, (v) => v.firstFrameMs), 'info', null, 0);
+  row('mobile, repeat visit: bytes on the wire (KB)', bytesCell(o.map((x) => x.repeat)), bytesCell(b.map((x) => x.repeat)), 'info', null, 1);
+  const sO = m.slow.ours, sB = m.slow.baseline;
+  row('slow 3G (400 ms, 400 kbps), first visit: connected (ms)', col(sO, (v) => v.connectedMs), col(sB, (v) => v.connectedMs), 'info', null, 0);
+  row('slow 3G, first visit: first chat frame drawn (ms)', col(sO, (v) => v.firstFrameMs), col(sB, (v) => v.firstFrameMs), 'info', null, 0);
+  if (m.lighthouse) {
+    const lO = m.lighthouse.ours, lB = m.lighthouse.baseline;
+    const sc = col(lO, (x) => x.score), scB = col(lB, (x) => x.score);
+    row('Lighthouse 12 mobile: performance score', sc, scB, '≥ 90 (moonshot: = baseline)', med(sc) >= 90, 0, undefined, med(sc) >= med(scB));
+    row('  Lighthouse LCP (ms)', col(lO, (x) => x.lcpMs), col(lB, (x) => x.lcpMs), 'info', null, 0);
+    row('  Lighthouse TBT (ms; on SwiftShader it includes software GL)', col(lO, (x) => x.tbtMs), col(lB, (x) => x.tbtMs), 'info', null, 0);
+    row('  Lighthouse TTI (ms)', col(lO, (x) => x.ttiMs), col(lB, (x) => x.ttiMs), 'info', null, 0);
+    row('  Lighthouse total byte weight (KB)', col(lO, (x) => x.totalBytes / 1000), col(lB, (x) => x.totalBytes / 1000), 'info', null, 1);
+  }
+}
+
 function markdown(rows) {
   const lines = ['| figure | ours | baseline | ratio | budget | result |', '|---|---|---|---|---|---|'];
   for (const r of rows) {
-    const result = r.pass === null || r.pass === undefined ? '' : r.pass ? 'pass' : '**FAIL**';
+    let result = r.pass === null || r.pass === undefined ? '' : r.pass ? 'pass' : '**FAIL**';
+    if (r.moonshot !== undefined) result += r.moonshot ? ' · moonshot pass' : ' · moonshot not reached';
     lines.push(`| ${r.figure} | ${cell(r.ours, r.digits)} | ${cell(r.baseline, r.digits)} | ${Number.isFinite(r.ratio) ? fmtNum(r.ratio, 2) : ''} | ${r.budget} | ${result} |`);
   }
   return lines.join('\n');
@@ -272,6 +362,10 @@ async function main() {
   const P = { ...(opts.quick ? QUICK : FULL) };
   // The dev-server figure takes about a minute per server and run: at most 3 runs of it.
   if (opts.runs) { P.runs = opts.runs; P.serverRuns = Math.min(opts.runs, 3); }
+  if (!opts.lighthouse) P.lighthouse = false;
+  if (P.lighthouse && opts.only.includes('mobile') && !lighthouseCli()) {
+    throw new Error('the mobile group runs Lighthouse, which is not installed (scripts/bootstrap runs npm ci; or pass --no-lighthouse)');
+  }
   const groups = opts.only.filter((g) => g !== 'build' || P.build);
   const started = Date.now();
   const env = environment();
@@ -290,6 +384,7 @@ async function main() {
   const needTools = groups.includes('engine') || groups.includes('server');
   const tools = needTools ? await timed('bench tools build', buildBenchTools) : null;
   const wasmJs = groups.includes('engine') ? await timed('wasm engine bench build', buildWasmEngineBench) : null;
+  if (groups.includes('mobile')) await timed('mobile', () => mobileFigures(P, raw));
   if (groups.includes('pages') || groups.includes('burst')) await timed('pages + burst', () => pagesAndBurst(P, groups, raw));
   if (groups.includes('engine')) await timed('engine', () => engineFigures(P, tools, wasmJs, raw));
   if (groups.includes('server')) await timed('server', () => serverFigures(P, tools, raw));
@@ -308,7 +403,9 @@ async function main() {
     `${env.loadAverageAfter.join(', ')} after); ${rows.filter((r) => r.pass === true).length} budgets hold, ` +
     `${failed.length} fail; JSON: ${path.relative(process.cwd(), opts.out)}\n` +
     `time: ${Object.entries(timings).map(([k, v]) => `${k} ${v} s`).join(', ')}\n`);
-  const problems = [...(raw.pages?.ours || []), ...(raw.pages?.baseline || []), ...(raw.burst?.ours || []), ...(raw.burst?.baseline || [])]
+  const mobileVisits = ['ours', 'baseline'].flatMap((k) => [...(raw.mobile?.[k] || []).flatMap((x) => [x.first, x.repeat]),
+    ...(raw.mobile?.slow?.[k] || [])]).filter(Boolean);
+  const problems = [...mobileVisits, ...(raw.pages?.ours || []), ...(raw.pages?.baseline || []), ...(raw.burst?.ours || []), ...(raw.burst?.baseline || [])]
     .flatMap((x) => x.problems || []);
   if (problems.length) process.stderr.write(`page errors seen during the run:\n  ${[...new Set(problems)].join('\n  ')}\n`);
   return opts.strict && failed.length ? 3 : 0;

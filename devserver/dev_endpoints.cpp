@@ -247,7 +247,9 @@ HttpResponse Server::handle_config(const HttpRequest& req) {
 
 HttpResponse Server::handle_static(const HttpRequest& req, std::string_view path) {
   if (req.method() != http::verb::get && req.method() != http::verb::head) return method_not_allowed(req, "GET, HEAD");
-  auto result = load_static_file(static_root_, path);
+  std::optional<std::string_view> accept_encoding;
+  if (const auto ae = req.find(http::field::accept_encoding); ae != req.end()) accept_encoding = ae->value();
+  auto result = load_static_file(static_root_, path, accept_encoding);
   if (const auto* error = std::get_if<StaticError>(&result)) {
     const unsigned status = *error == StaticError::kBadRequest ? 400 : *error == StaticError::kTooLarge ? 413 : 404;
     HttpResponse res{static_cast<http::status>(status), 11};
@@ -264,6 +266,9 @@ HttpResponse Server::handle_static(const HttpRequest& req, std::string_view path
   res.set(http::field::content_type, file.content_type);
   res.set(http::field::cache_control, file.cache_control);
   res.set("X-Content-Type-Options", "nosniff");
+  // As CloudFront: the encoding the request prefers among the build's siblings (static_files.hpp).
+  if (file.coding != ContentCoding::kIdentity) res.set(http::field::content_encoding, to_string(file.coding));
+  if (file.vary_accept_encoding) res.set(http::field::vary, "Accept-Encoding");
   res.keep_alive(req.keep_alive());
   if (req.method() == http::verb::head) {
     res.content_length(file.body.size());

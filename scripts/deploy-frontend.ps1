@@ -8,11 +8,15 @@ Environments come from deploy/environments.json. A deploy runs in this order, so
 visitor always find a complete site:
 
   1. preflight, changing nothing: the dist is complete, every file has a known Content-Type, the aws CLI
-     runs, the bucket answers, the live deploy is read (deploys/latest.json)
-  2. hashed assets            Cache-Control: public, max-age=31536000, immutable
-  3. /config.json             {"websocketEndpoint": ...} for this environment, short cache
+     runs, the bucket answers, the CloudFront distribution compresses (Compress, and gzip and Brotli in
+     its cache policies) and sends the security headers (HSTS, nosniff, frame-ancestors: a gap warns in
+     dev and staging and stops prod), the live deploy is read (deploys/latest.json)
+  2. hashed assets            Cache-Control: public, max-age=31536000, immutable; among them
+     config.<hash>.json       this environment's {"websocketEndpoint": ...}, named by the HTML it goes with
+  3. /config.json             the same, short cache, for older HTML and outside tools
      deploys/<id>.json        the deploy manifest; deploys/latest.json points at it
-  4. the HTML, last           CSP connect-src rewritten to this environment's endpoint; public, max-age=300
+  4. the HTML, last           CSP connect-src rewritten to this environment's endpoint and data-config naming
+                              config.<hash>.json, in the same page: the two cannot disagree; max-age=300
   5. a CloudFront invalidation of what is not hashed only: /index.html, /, /config.json
   6. prune: hashed objects referenced by neither this deploy nor the previous one, and unreferenced for
      -PruneOlderThanDays days
@@ -126,12 +130,18 @@ $CacheHtml = 'public, max-age=300'
 $CacheConfig = 'public, max-age=60'
 
 $HashedName = '\.[0-9a-f]{8,}\.[A-Za-z0-9]+$'          # app.3f9c2a1b.js
+$HashLength = 10                                        # as scripts/lib/assemble_site.py names assets
 $ManifestPrefix = 'deploys/'
 $LatestKey = 'deploys/latest.json'
 $ConfigKey = 'config.json'
 # Attributes through which the HTML names its files (the same list scripts/lib/assemble_site.py checks).
 $ReferenceAttr = '(?<![\w-])(?:src|href|data-app|data-wasm|data-font|data-font-bold)\s*=\s*(?:"([^"]*)"|''([^'']*)'')'
 $CloudFrontCompressMaxBytes = 10000000                   # CloudFront never compresses larger responses
+# scripts/build writes name.br and name.gz next to compressible files for the dev server; S3 cannot
+# negotiate an encoding, so they are never uploaded: CloudFront compresses at the edge (checked below).
+$PrecompressedSuffixes = '.br', '.gz'
+$HtmlMaxAgeSec = 300                                     # $CacheHtml's max-age: a cache policy MinTTL above it outlives it
+$BootScriptTag = '(?is)<script\b(?=[^>]*\bid\s*=\s*["'']bos-boot["''])[^>]*>'
 
 $RepoRoot = Split-Path -Parent $PSScriptRoot
 $EnvironmentsFile = Join-Path $RepoRoot 'deploy/environments.json'
@@ -304,6 +314,7 @@ function Get-DenyReason([string]$RelPath) {
     }
     if ($name -match '\.(test|spec)\.[^.]+$') { return 'test fixture' }
     if ($RelPath -eq $ConfigKey) { return 'config.json is written per environment by the deploy' }
+    if ($RelPath -match '^config\.[0-9a-f]{8,}\.json$') { return 'config.<hash>.json is written per environment by the deploy' }
     return $null
 }
 
@@ -312,8 +323,15 @@ function Get-BuildFiles([string]$Root) {
     if (-not (Test-Path -LiteralPath $Root -PathType Container)) { Stop-Deploy "build directory $Root does not exist (build first: scripts/build)" }
     $problems = [System.Collections.Generic.List[string]]::new()
     $files = [System.Collections.Generic.List[object]]::new()
+    $siblings = 0
     foreach ($item in Get-ChildItem -LiteralPath $Root -Recurse -File -Force | Sort-Object FullName) {
         $rel = [System.IO.Path]::GetRelativePath($Root, $item.FullName).Replace('\', '/')
+        $suffix = [System.IO.Path]::GetExtension($item.Name).ToLowerInvariant()
+        if ($suffix -in $PrecompressedSuffixes -and (Test-Path -LiteralPath $item.FullName.Substring(0, $item.FullName.Length - $suffix.Length) -PathType Leaf)) {
+            Write-Verbose "leaving out $rel`: a precompressed sibling for the dev server (CloudFront compresses at the edge)"
+            $siblings++
+            continue
+        }
         $deny = Get-DenyReason $rel
         if ($deny) {
             Write-Warning "skipping $rel ($deny): deny-listed, never uploaded"
@@ -347,6 +365,7 @@ function Get-BuildFiles([string]$Root) {
     }
     if ($problems.Count) { Stop-Deploy ("$Root cannot be deployed:`n  " + ($problems -join "`n  ")) }
     if (-not ($files | Where-Object Key -eq 'index.html')) { Stop-Deploy "$Root has no index.html" }
+    if ($siblings) { Write-Host "    $siblings precompressed .br/.gz files left out (CloudFront compresses at the edge)" }
     $files
 }
 
@@ -383,6 +402,18 @@ function Set-CspConnectSrc([string]$Html, [string]$Endpoint, [string]$Page) {
     $newPolicy = [regex]::Replace($policy, '(^|;)(\s*)connect-src\b[^;]*', { param($m) "$($m.Groups[1].Value)$($m.Groups[2].Value)connect-src 'self' $Endpoint" })
     $newTag = $tag.Substring(0, $content.Groups[1].Index) + $newPolicy + $tag.Substring($content.Groups[1].Index + $content.Groups[1].Length)
     $Html.Substring(0, $meta.Index) + $newTag + $Html.Substring($meta.Index + $meta.Length)
+}
+
+# The page's boot script names the config it was deployed with (boot.js reads data-config), so a page and
+# the endpoint its CSP allows always come from the same deploy. $null: the page has no boot script.
+function Set-ConfigReference([string]$Html, [string]$ConfigName) {
+    $tag = [regex]::Match($Html, $BootScriptTag)
+    if (-not $tag.Success) { return $null }
+    $old = $tag.Value
+    $attr = [regex]::Match($old, '(?is)\sdata-config\s*=\s*(?:"[^"]*"|''[^'']*'')')
+    $new = if ($attr.Success) { $old.Substring(0, $attr.Index) + " data-config=""$ConfigName""" + $old.Substring($attr.Index + $attr.Length) }
+           else { $old.Substring(0, $old.Length - 1).TrimEnd('/').TrimEnd() + " data-config=""$ConfigName"">" }
+    $Html.Substring(0, $tag.Index) + $new + $Html.Substring($tag.Index + $tag.Length)
 }
 
 function Get-ShortCommit {
@@ -482,6 +513,103 @@ function Read-LiveState($Listing, [string[]]$HtmlKeys) {
         $live.Objects[$key] = $known
     }
     $live
+}
+
+# What the distribution does with what the deploy uploads: compression (refused when off: S3 cannot
+# negotiate an encoding, so CloudFront's is the only one residents get) and the response headers a <meta>
+# CSP cannot set (a gap warns in dev and staging, refuses prod). Reads only: cloudfront:GetDistributionConfig,
+# GetCachePolicy, GetResponseHeadersPolicy. The deploys/* behaviour (which should deny viewers) is not checked.
+function Read-CloudFrontJson([string[]]$Arguments, [string]$Field) {
+    try {
+        $json = ConvertFrom-AwsJson (Invoke-Aws $Arguments)
+    } catch {
+        Stop-Deploy ("$($_.Exception.Message)`n  (the deploy reads the distribution's settings: it needs cloudfront:GetDistributionConfig, " +
+            "cloudfront:GetCachePolicy and cloudfront:GetResponseHeadersPolicy, see docs/deploy.md)")
+    }
+    $value = $json[$Field]
+    if (-not $value) { Stop-Deploy "aws $($Arguments[0..1] -join ' ') returned no $Field" }
+    $value
+}
+
+function Get-SecurityHeaderGaps($PolicyConfig) {
+    $gaps = [System.Collections.Generic.List[string]]::new()
+    $sec = $PolicyConfig['SecurityHeadersConfig']
+    if ($null -eq $sec) { $sec = @{} }
+    $custom = @{}
+    $customConfig = $PolicyConfig['CustomHeadersConfig']
+    if ($customConfig -and $customConfig['Items']) {
+        foreach ($h in @($customConfig['Items'])) { if ($h -and $h['Header']) { $custom[([string]$h['Header']).ToLowerInvariant()] = [string]$h['Value'] } }
+    }
+    $hsts = $sec['StrictTransportSecurity']
+    $hstsOk = if ($hsts) { [long]$hsts['AccessControlMaxAgeSec'] -gt 0 } else { $custom['strict-transport-security'] -match '(^|;)\s*max-age\s*=\s*"?[1-9]' }
+    if (-not $hstsOk) { $gaps.Add('Strict-Transport-Security (HSTS, max-age > 0)') }
+    if (-not $sec['ContentTypeOptions'] -and $custom['x-content-type-options'] -ine 'nosniff') { $gaps.Add('X-Content-Type-Options: nosniff') }
+    $csp = @([string]($sec['ContentSecurityPolicy'] ? $sec['ContentSecurityPolicy']['ContentSecurityPolicy'] : ''), [string]$custom['content-security-policy']) -join ';'
+    $frame = if ($sec['FrameOptions']) { [string]$sec['FrameOptions']['FrameOption'] } else { [string]$custom['x-frame-options'] }
+    if ($csp -notmatch "(^|;)\s*frame-ancestors\s+'none'\s*(;|$)" -and $frame -ine 'DENY') {
+        $gaps.Add("Content-Security-Policy: frame-ancestors 'none' (or X-Frame-Options: DENY): a <meta> CSP cannot forbid framing")
+    }
+    $gaps.ToArray()       # unrolled: no gap, no item
+}
+
+function Assert-CloudFrontDelivery {
+    $id = $script:Site.distributionId
+    $config = Read-CloudFrontJson @('cloudfront', 'get-distribution-config', '--id', $id) 'DistributionConfig'
+    $behaviors = [System.Collections.Generic.List[object]]::new()
+    $behaviors.Add([pscustomobject]@{ Name = 'the default behaviour'; Default = $true; B = $config['DefaultCacheBehavior'] })
+    $others = $config['CacheBehaviors']
+    if ($others -and $others['Items']) {
+        foreach ($b in @($others['Items'])) {
+            if (-not $b -or [string]$b['PathPattern'] -match '^/?deploys/') { continue }
+            $behaviors.Add([pscustomobject]@{ Name = "the behaviour for '$($b['PathPattern'])'"; Default = $false; B = $b })
+        }
+    }
+    $cachePolicies = @{}
+    $headerPolicies = @{}
+    $refusals = [System.Collections.Generic.List[string]]::new()
+    $gaps = [System.Collections.Generic.List[string]]::new()
+    foreach ($entry in $behaviors) {
+        $b = $entry.B
+        if (-not $b) { $refusals.Add("$($entry.Name) is missing from the distribution config"); continue }
+        if (-not [bool]$b['Compress']) { $refusals.Add("$($entry.Name) has Compress off: app.wasm and app.js would go out uncompressed") }
+        $policyId = [string]$b['CachePolicyId']
+        if (-not $policyId) {
+            $refusals.Add("$($entry.Name) uses legacy cache settings: Brotli needs a cache policy with EnableAcceptEncodingBrotli and EnableAcceptEncodingGzip")
+        } else {
+            if (-not $cachePolicies.ContainsKey($policyId)) {
+                $cachePolicies[$policyId] = (Read-CloudFrontJson @('cloudfront', 'get-cache-policy', '--id', $policyId) 'CachePolicy')['CachePolicyConfig']
+            }
+            $policy = $cachePolicies[$policyId]
+            $params = if ($policy) { $policy['ParametersInCacheKeyAndForwardedToOrigin'] } else { $null }
+            foreach ($flag in 'EnableAcceptEncodingGzip', 'EnableAcceptEncodingBrotli') {
+                if (-not ($params -and [bool]$params[$flag])) { $refusals.Add("$($entry.Name): its cache policy $policyId has $flag off") }
+            }
+            if ($entry.Default -and $policy -and [long]$policy['MinTTL'] -gt $HtmlMaxAgeSec) {
+                Write-Warning ("$($entry.Name) (it serves the HTML and config.json): cache policy $policyId has MinTTL $($policy['MinTTL']) s, " +
+                    "above the HTML's max-age of $HtmlMaxAgeSec s: edges would keep an old page after a deploy")
+            }
+        }
+        $headersId = [string]$b['ResponseHeadersPolicyId']
+        if (-not $headersId) {
+            $gaps.Add("$($entry.Name) has no response headers policy (no HSTS, nosniff or frame-ancestors)")
+            continue
+        }
+        if (-not $headerPolicies.ContainsKey($headersId)) {
+            $headerPolicies[$headersId] = (Read-CloudFrontJson @('cloudfront', 'get-response-headers-policy', '--id', $headersId) 'ResponseHeadersPolicy')['ResponseHeadersPolicyConfig']
+        }
+        foreach ($gap in Get-SecurityHeaderGaps $headerPolicies[$headersId]) { $gaps.Add("$($entry.Name) (response headers policy $headersId) does not send $gap") }
+    }
+    if ($refusals.Count) {
+        Stop-Deploy ("CloudFront distribution $id would not compress what residents download (S3 cannot; only CloudFront's Compress " +
+            "with gzip and Brotli in the cache policy can), so the deploy stops:`n  " + ($refusals -join "`n  "))
+    }
+    if ($gaps.Count) {
+        $text = "CloudFront distribution $id lacks the response headers docs/deploy.md requires:`n  " + ($gaps -join "`n  ")
+        if ($Environment -eq 'prod') { Stop-Deploy "$text`n  (a gap is a warning in dev and staging and stops a prod deploy)" }
+        Write-Warning $text
+    }
+    Write-Host ("    CloudFront $id`: Compress with gzip and Brotli on {0} behaviour(s); security headers {1}" -f $behaviors.Count,
+        $(if ($gaps.Count) { "with $($gaps.Count) gap(s)" } else { 'in place' }))
 }
 
 # [SECTION] Changing steps --------------------------------------------------------------------------------
@@ -619,13 +747,32 @@ function Invoke-Deploy($Run) {
     Assert-BuildComplete $files
     $html = @($files | Where-Object IsHtml)
     $assets = @($files | Where-Object { -not $_.IsHtml })
+    # This environment's config, twice: config.<hash>.json (immutable; the HTML names it, so a page and the
+    # endpoint its CSP allows always come from one deploy) and /config.json (older pages, outside tools).
+    $configText = (@{ websocketEndpoint = $script:Site.websocketEndpoint } | ConvertTo-Json -Compress)
+    $configBytes = $Utf8NoBom.GetBytes($configText)
+    $configSha = Get-HexDigest $configBytes 'SHA256'
+    $hashedConfigKey = "config.$($configSha.Substring(0, $HashLength)).json"
+    $hashedConfigPath = Join-Path $script:TempDir $hashedConfigKey
+    [System.IO.File]::WriteAllBytes($hashedConfigPath, $configBytes)
+    $assets += [pscustomobject]@{
+        Key = $hashedConfigKey; Path = $hashedConfigPath; IsHtml = $false; ContentType = $ContentTypes['.json']; CacheControl = $CacheImmutable
+        Bytes = $configBytes.Length; Sha256 = $configSha; Md5 = (Get-HexDigest $configBytes 'MD5')
+    }
+    $files += $assets[-1]
     $rewritten = @{}
     foreach ($page in $html) {
-        $rewritten[$page.Key] = Set-CspConnectSrc ([System.IO.File]::ReadAllText($page.Path, $Utf8NoBom)) $script:Site.websocketEndpoint $page.Key
+        $text = Set-CspConnectSrc ([System.IO.File]::ReadAllText($page.Path, $Utf8NoBom)) $script:Site.websocketEndpoint $page.Key
+        $named = Set-ConfigReference $text $hashedConfigKey
+        if ($null -eq $named) {
+            if ($page.Key -eq 'index.html') { Write-Warning "index.html has no <script id=""bos-boot"">: it cannot name $hashedConfigKey and will read /config.json" }
+        } else { $text = $named }
+        $rewritten[$page.Key] = $text
     }
 
     $Run.AwsVersion = Assert-AwsRuns
     Assert-BucketAnswers
+    Assert-CloudFrontDelivery
     $listing = Get-BucketListing
     $live = Read-LiveState $listing @($html.Key)
     $previous = $live.Latest
@@ -637,8 +784,6 @@ function Invoke-Deploy($Run) {
     $nowText = Format-UtcTime $now
 
     # What this deploy will contain.
-    $configText = (@{ websocketEndpoint = $script:Site.websocketEndpoint } | ConvertTo-Json -Compress)
-    $configBytes = $Utf8NoBom.GetBytes($configText)
     $entryPoints = [ordered]@{}
     $fileRecords = [System.Collections.Generic.List[object]]::new()
     foreach ($a in $assets) {
@@ -675,6 +820,7 @@ function Invoke-Deploy($Run) {
         time              = $nowText
         previousDeployId  = if ($previous) { [string]$previous['deployId'] } else { $null }
         websocketEndpoint = $script:Site.websocketEndpoint
+        configKey         = $hashedConfigKey
         files             = $fileRecords
         entryPoints       = $entryPoints
         config            = $configText
@@ -683,7 +829,7 @@ function Invoke-Deploy($Run) {
     $manifestBytes = $Utf8NoBom.GetBytes(($manifest | ConvertTo-Json -Depth 10))
     $Run.Previous = $manifest.previousDeployId
     $Run.InvalidationPaths = @(@($html.Key | ForEach-Object { "/$_" }) + '/' + "/$ConfigKey" | Select-Object -Unique)
-    $Run.Counts = "$($toUpload.Count) assets uploaded, $($assets.Count - $toUpload.Count) unchanged, $($html.Count) HTML, config.json"
+    $Run.Counts = "$($toUpload.Count) assets uploaded, $($assets.Count - $toUpload.Count) unchanged, $($html.Count) HTML, config.json ($hashedConfigKey)"
     Write-Host ("    {0} files ({1} assets, {2} HTML), deploy id {3}, previous {4}" -f $files.Count, $assets.Count, $html.Count, $Run.Id, ($Run.Previous ?? 'none'))
 
     Invoke-ProdGate "Deploy $($Run.Id) ($($files.Count) files)"

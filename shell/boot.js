@@ -130,10 +130,21 @@
       return null;
     }) : Promise.resolve(null);
   });
-  // The deploy writes this environment's endpoint here; the dev server answers with itself.
-  var configPromise = fetch('config.json', { credentials: 'same-origin', cache: 'no-store' }).then(function (r) {
-    return r.ok ? r.text() : '';
-  }).catch(function () { return ''; });
+  // The endpoint. A deployed page names its own config (data-config="config.<hash>.json", immutable: the
+  // deploy writes it with the CSP that allows that endpoint, in this same page, so the two always agree,
+  // and a repeat visit takes it from the cache). Without the attribute (the local build, older deploys):
+  // /config.json, which the deploy keeps writing and the dev server answers with itself.
+  // If the named file cannot be read, /config.json is the next best answer.
+  var configUrl = boot.getAttribute('data-config');
+  function fetchConfig(url, cacheMode) {
+    return fetch(url, { credentials: 'same-origin', cache: cacheMode }).then(function (r) {
+      if (!r.ok) throw new Error(url + ': HTTP ' + r.status);
+      return r.text();
+    });
+  }
+  var configPromise = (configUrl ? fetchConfig(configUrl, 'default').catch(function () {
+    return fetchConfig('config.json', 'no-store');
+  }) : fetchConfig('config.json', 'no-store')).catch(function () { return ''; });
   progress(0.05);
 
   // --- tabs: Web Locks taken now, while the app downloads, so it can start at once -----------------

@@ -2,7 +2,8 @@
 // Both pages expose window.BuildingOS (state/messages/send) and fire buildingos:status/message, and both
 // fetch /config.json from the same dev server, so every function here takes only a URL.
 //
-//   loadSession     cold cache: transfer size, navigation → connected, idle cost, send → reply visible
+//   loadSession     cold cache: navigation → connected, idle cost, send → reply visible (bytes on the wire:
+//                   the mobile group, mobile.mjs, as served with the encoding named)
 //   burstSession    /__dev/burst: all rendered, worst frame, heaps; then the long-history scroll
 //
 // "Visible" (reply latency, burst, frames) is defined once, in FRAME_TOOLS below: the end of the first
@@ -12,9 +13,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
 import { onCleanup, treeTicks, treeCpuSeconds } from './proc.mjs';
+import { ROOT } from './util.mjs';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
@@ -107,22 +109,6 @@ async function waitConnected(page, timeoutMs = 30000) {
   return page.evaluate(() => window.__bench.connectedAt);
 }
 
-// gzip -9 of each resource the page started fetching before `connected` (the document included).
-async function transferSize(page, connectedAt) {
-  const entries = await page.evaluate((t) => {
-    const nav = performance.getEntriesByType('navigation').map((e) => e.name);
-    const res = performance.getEntriesByType('resource').filter((e) => e.startTime <= t).map((e) => e.name);
-    return [...nav, ...res];
-  }, connectedAt);
-  const files = [];
-  for (const url of [...new Set(entries)]) {
-    const res = await fetch(url);
-    const body = Buffer.from(await res.arrayBuffer());
-    files.push({ path: new URL(url).pathname, raw: body.length, gzip: zlib.gzipSync(body, { level: 9 }).length });
-  }
-  return { bytes: files.reduce((s, f) => s + f.gzip, 0), raw: files.reduce((s, f) => s + f.raw, 0), files };
-}
-
 // Start-up work (font loading, first frames, layout, GPU process warm-up) goes on for a few seconds after
 // `connected`, longer on the DOM page (system fonts). There is no event for "the browser is done", so:
 // wait until one whole second passes with the browser's process tree using at most 2 % of a core.
@@ -195,7 +181,6 @@ export async function loadSession(url, { idleSeconds, settleMaxMs, replies, repl
     const { page, cdp } = await newPage(browser);
     await page.goto(url);
     const loadMs = await waitConnected(page);
-    const transfer = await transferSize(page, loadMs);
     // Where the time went: the document, the last resource, the page's API ready, connected.
     const timeline = await page.evaluate(() => {
       const nav = performance.getEntriesByType('navigation')[0];
@@ -213,7 +198,7 @@ export async function loadSession(url, { idleSeconds, settleMaxMs, replies, repl
     idle.settledMs = settledMs;
     const latencies = await replyLatencies(page, replies, true);
     const backToBack = repliesBackToBack ? await replyLatencies(page, repliesBackToBack, false) : [];
-    return { loadMs, timeline, transfer, idle, latencies, backToBack, problems: page.problems };
+    return { loadMs, timeline, idle, latencies, backToBack, problems: page.problems };
   } finally {
     await browser.benchClose();
   }
@@ -291,11 +276,14 @@ export async function burstSession(url, server, { burst, history, wheelSteps }) 
   }
 }
 
-// A static directory holding the product (dist/) at / and the baseline at /baseline/.
+// A static directory holding the product (dist/, with the .br/.gz siblings scripts/build wrote) at / and
+// the baseline at /baseline/, given siblings by the same tool, so the dev server compresses both alike.
 export function stageSite(distDir, baselineDir) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bos-bench-site-'));
-  fs.cpSync(distDir, dir, { recursive: true });
-  fs.cpSync(baselineDir, path.join(dir, 'baseline'), { recursive: true });
   onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
+  // Times kept: the dev server ignores a sibling older than its file.
+  fs.cpSync(distDir, dir, { recursive: true, preserveTimestamps: true });
+  fs.cpSync(baselineDir, path.join(dir, 'baseline'), { recursive: true, preserveTimestamps: true });
+  execFileSync('/usr/bin/python3', [path.join(ROOT, 'scripts/lib/precompress.py'), path.join(dir, 'baseline')], { stdio: ['ignore', 'ignore', 'inherit'] });
   return dir;
 }

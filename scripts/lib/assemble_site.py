@@ -6,7 +6,8 @@ reference to it is rewritten, leaves first (wasm, font, icons), then the files t
 manifest), then the HTML. So assets can be cached forever and an old tab keeps finding its files.
 
 dist/ never holds config.json (the deploy writes it per environment, the dev server serves its own),
-source maps, Markdown or dotfiles.
+source maps, Markdown or dotfiles. Compressible files get .br and .gz siblings (scripts/lib/precompress.py)
+for the dev server to negotiate; the deploy skips them (CloudFront compresses at the edge).
 
 Usage: assemble_site.py --root REPO --wasm-build build/wasm --out dist
 """
@@ -18,6 +19,9 @@ import re
 import shutil
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import precompress  # noqa: E402  (scripts/lib, next to this file)
 
 HTML_ENTRY_POINTS = {"index.html"}
 TEXT_EXTENSIONS = {".html", ".js", ".css", ".json", ".webmanifest", ".svg", ".txt"}
@@ -185,9 +189,13 @@ def main():
     listing = {old: new for old, new in sorted(renamed.items())}
     with open(os.path.join(a.wasm_build, "site-files.json"), "w") as f:
         json.dump(listing, f, indent=2)
+    siblings = precompress.precompress_dir(a.out, log=False)
     for old, new in sorted(renamed.items()):
         size = os.path.getsize(os.path.join(a.out, new))
-        print(f"  {new:<40} {size:>9} bytes", file=sys.stderr)
+        sizes = siblings.get(new)
+        extra = "" if not sizes else "  " + " ".join(
+            f"{ext[1:]} {sizes[ext] if sizes[ext] is not None else '-':>8}" for ext in precompress.SIBLINGS)
+        print(f"  {new:<40} {size:>9} bytes{extra}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ BeforeAll {
     $script:S3 = Start-S3rver @('buildingos-frontend-dev')
     $script:CF = Start-CloudFrontDouble
     $script:Bucket = 'buildingos-frontend-dev'
-    $script:V1 = New-FixtureDist (Join-Path $Work 'v1') -WithJunk
+    $script:V1 = New-FixtureDist (Join-Path $Work 'v1') -WithJunk -WithSiblings
     $script:V2 = New-FixtureDist (Join-Path $Work 'v2') -Change 'app.js' -Marker 'v2'
     $script:V3 = New-FixtureDist (Join-Path $Work 'v3') -Change 'app.js', 'style.css' -Marker 'v3'
     $script:Common = @{ AwsCli = (Get-RealAws); S3EndpointUrl = $S3.Url; CloudFrontEndpointUrl = $CF.Url }
@@ -23,8 +23,17 @@ BeforeAll {
     }
     function Get-Latest { Get-StoredText $S3 $Bucket 'deploys/latest.json' | ConvertFrom-Json -AsHashtable }
     function Get-Creates { @(Get-CloudFrontRequests $CF | Where-Object op -eq 'CreateInvalidation') }
-    # What a deploy of this fixture puts in the bucket, deny-listed files left out.
-    function Get-SiteKeys($Fixture) { @($Fixture.Names.Values) + 'config.json' }
+    # What a deploy of this fixture puts in the bucket, deny-listed files and .br/.gz siblings left out.
+    $script:DevEndpoint = 'wss://websocket-api-dev.buildingos.com'
+    $script:ConfigKey = Get-HashedConfigKey $DevEndpoint
+    function Get-SiteKeys($Fixture) { @($Fixture.Names.Values) + 'config.json' + $ConfigKey }
+    # The endpoint the page's CSP allows, and the one in the config the page names (data-config).
+    function Get-PagePair([string]$Html) {
+        $csp = [regex]::Match($Html, "connect-src 'self' (\S+?);").Groups[1].Value
+        $name = [regex]::Match($Html, 'data-config="([^"]+)"').Groups[1].Value
+        $config = if ($name) { Get-StoredText $S3 $Bucket $name } else { $null }
+        [pscustomobject]@{ Csp = $csp; ConfigName = $name; Config = $config; Endpoint = if ($config) { ($config | ConvertFrom-Json).websocketEndpoint } else { $null } }
+    }
 }
 
 AfterAll {
@@ -39,6 +48,8 @@ Describe 'deploy-frontend.ps1 against s3rver and the CloudFront double' {
         $r.ExitCode | Should -Be 0 -Because $r.Output
         $r.Stdout | Should -Match 'Deployment Summary'
         $r.Stdout | Should -Match 'URL: https://buildingos-dev\.yourdomain\.com'
+        $r.Stdout | Should -Match '8 precompressed \.br/\.gz files left out'
+        $r.Stdout | Should -Match 'Compress with gzip and Brotli on 1 behaviour\(s\); security headers in place'
         $script:Id1 = (Get-Latest).deployId
         $script:Html1 = Get-StoredText $S3 $Bucket 'index.html'
         $Id1 | Should -Match '^\d{8}T\d{6}Z-[0-9a-f]{7}$'
@@ -79,6 +90,28 @@ Describe 'deploy-frontend.ps1 against s3rver and the CloudFront double' {
         $m.previousDeployId | Should -BeNullOrEmpty
         @($m.files.key | Sort-Object) | Should -Be @(Get-SiteKeys $V1 | Sort-Object)
         $m.entryPoints['index.html'] | Should -BeExactly $html
+    }
+
+    It 'read the distribution, its cache policy and its response headers policy through the real CLI, before any change' {
+        $requests = @(Get-CloudFrontRequests $CF)
+        $ops = @($requests.op)
+        $ops | Should -Contain 'GetDistributionConfig'
+        ($requests | Where-Object op -eq 'GetDistributionConfig').distributionId | Should -Be 'E1234567890DEV'
+        @($requests | Where-Object op -eq 'GetCachePolicy').id | Should -Be @('658327ea-f89d-4fab-a63d-7e88639e58f6')   # not deploys/*'s
+        @($requests | Where-Object op -eq 'GetResponseHeadersPolicy').id | Should -Be @('bos-security-headers')
+        [array]::IndexOf($ops, 'GetResponseHeadersPolicy') | Should -BeLessThan ([array]::IndexOf($ops, 'CreateInvalidation'))
+    }
+
+    It 'the page names config.<hash>.json, immutable, holding the endpoint its CSP allows, and /config.json has the same bytes' {
+        $pair = Get-PagePair (Get-StoredText $S3 $Bucket 'index.html')
+        $pair.ConfigName | Should -BeExactly $ConfigKey
+        $pair.Endpoint | Should -BeExactly $DevEndpoint
+        $pair.Csp | Should -BeExactly $pair.Endpoint
+        $pair.Config | Should -BeExactly (Get-StoredText $S3 $Bucket 'config.json')
+        $h = (Get-ObjectHeads $S3 $Bucket @($ConfigKey))[$ConfigKey]
+        $h.CacheControl | Should -BeExactly 'public, max-age=31536000, immutable'
+        $h.ContentType | Should -BeExactly 'application/json'
+        (Get-Latest).configKey | Should -BeExactly $ConfigKey
     }
 
     It 'invalidates only /index.html, / and /config.json, with the deploy id as CallerReference' {
@@ -124,6 +157,9 @@ Describe 'deploy-frontend.ps1 against s3rver and the CloudFront double' {
         Get-StoredText $S3 $Bucket 'config.json' | Should -BeExactly '{"websocketEndpoint":"wss://websocket-api-dev.buildingos.com"}'
         (Get-Latest).deployId | Should -BeExactly $Id1
         (Get-Latest).rolledBackFrom | Should -BeExactly $Id2
+        # The restored page still names a config that exists and agrees with its CSP.
+        $pair = Get-PagePair (Get-StoredText $S3 $Bucket 'index.html')
+        $pair.Endpoint | Should -BeExactly $pair.Csp
         $last = (Get-Creates)[-1]
         $last.callerReference | Should -Match "^\d{8}T\d{6}Z-rollback-to-$Id1$"
         @($last.paths) | Should -Be @('/index.html', '/', '/config.json')
@@ -145,6 +181,36 @@ Describe 'deploy-frontend.ps1 against s3rver and the CloudFront double' {
             @($Id1, $Id2, $id3 | ForEach-Object { "deploys/$_.json" }) | Sort-Object
         Get-StoredKeys $S3 $Bucket | Should -Be $expected
         Get-StoredKeys $S3 $Bucket | Should -Not -Contain $V2.Names['app.js']
+    }
+
+    It 'refuses to deploy when the distribution does not compress (<Case>), leaving the bucket byte-identical' -TestCases @(
+        @{ Case = 'Compress off'; Settings = @{ distribution = @{ defaultBehavior = @{ compress = $false; cachePolicyId = '658327ea-f89d-4fab-a63d-7e88639e58f6'; responseHeadersPolicyId = 'bos-security-headers' }; behaviors = @() } }; Message = 'has Compress off' }
+        @{ Case = 'Brotli off in the cache policy'; Settings = @{ cachePolicies = @{ '658327ea-f89d-4fab-a63d-7e88639e58f6' = @{ name = 'gzip-only'; minTTL = 0; gzip = $true; brotli = $false } } }; Message = 'has EnableAcceptEncodingBrotli off' }
+        @{ Case = 'legacy cache settings'; Settings = @{ distribution = @{ defaultBehavior = @{ compress = $true; cachePolicyId = $null; responseHeadersPolicyId = 'bos-security-headers' }; behaviors = @() } }; Message = 'uses legacy cache settings' }
+    ) {
+        Reset-CloudFrontDouble $CF
+        Set-CloudFrontDoubleSettings $CF $Settings
+        $before = Get-StoreSnapshot $S3
+        try {
+            $r = Invoke-Dev @{ BuildDir = $V1.Path }
+        } finally { Reset-CloudFrontDouble $CF }
+        $r.ExitCode | Should -Be 1 -Because $r.Output
+        $r.Output | Should -Match 'would not compress what residents download'
+        $r.Output | Should -Match $Message
+        ((Get-StoreSnapshot $S3) | ConvertTo-Json) | Should -BeExactly ($before | ConvertTo-Json)
+    }
+
+    It 'a distribution without the security headers is a warning in dev (-WhatIf shows it, changes nothing)' {
+        Reset-CloudFrontDouble $CF
+        Set-CloudFrontDoubleSettings $CF @{ responseHeadersPolicies = @{ 'bos-security-headers' = @{ hsts = $null; contentTypeOptions = $false; frameOption = 'SAMEORIGIN'; csp = $null; custom = @() } } }
+        $before = Get-StoreSnapshot $S3
+        try {
+            $r = Invoke-Dev @{ BuildDir = $V1.Path; WhatIf = $true }
+        } finally { Reset-CloudFrontDouble $CF }
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        foreach ($h in 'Strict-Transport-Security', 'X-Content-Type-Options: nosniff', "frame-ancestors 'none'") { $r.Output | Should -Match ([regex]::Escape($h)) }
+        $r.Output | Should -Match 'security headers with 3 gap\(s\)'
+        ((Get-StoreSnapshot $S3) | ConvertTo-Json) | Should -BeExactly ($before | ConvertTo-Json)
     }
 
     It '-WhatIf leaves the bucket byte-identical and creates no invalidation' {

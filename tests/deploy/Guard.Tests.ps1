@@ -49,6 +49,18 @@ Describe 'environments and the prod guard' {
         (Get-StoredText $S3 'buildingos-frontend-prod' 'deploys/latest.json' | ConvertFrom-Json).previousDeployId | Should -Not -BeNullOrEmpty
     }
 
+    It 'refuses prod when the distribution lacks a security header, before changing anything (dev would only warn)' {
+        Set-CloudFrontDoubleSettings $CF @{ responseHeadersPolicies = @{ 'bos-security-headers' = @{ hsts = @{ maxAge = 63072000; includeSubdomains = $true }; contentTypeOptions = $true; frameOption = $null; csp = "default-src 'self'"; custom = @() } } }
+        $before = Get-StoreSnapshot $S3
+        try {
+            $r = Invoke-DeployProcess (@('-Environment', 'prod', '-BuildDir', $Mini.Path, '-Confirm:$false') + $CommonArgs)
+        } finally { Reset-CloudFrontDouble $CF }
+        $r.ExitCode | Should -Be 1 -Because $r.Output
+        $r.Output | Should -Match "frame-ancestors 'none'"
+        $r.Output | Should -Match 'stops a prod deploy'
+        ((Get-StoreSnapshot $S3) | ConvertTo-Json) | Should -BeExactly ($before | ConvertTo-Json)
+    }
+
     It 'refuses prod in a non-interactive process without -Confirm:$false, at once and with the way out' {
         $faulty = New-FaultyAws (Join-Path $Work 'count-prod')
         $before = Get-StoreSnapshot $S3

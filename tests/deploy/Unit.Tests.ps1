@@ -8,6 +8,11 @@ BeforeAll {
     $script:Work = New-TestTempDir 'bos-deploy-unit'
     $script:Fixture = New-FixtureDist (Join-Path $Work 'dist') -WithJunk
     $script:Dist = $Fixture.Path
+    # scripts/build writes precompressed siblings for the dev server; the deploy must leave them out.
+    foreach ($name in 'app.js', 'app.wasm', 'index.html') {
+        $f = Join-Path $Dist $Fixture.Names[$name]
+        foreach ($ext in '.br', '.gz') { [System.IO.File]::WriteAllBytes("$f$ext", [byte[]](1, 2, 3)) }
+    }
     $ProgressPreference = 'SilentlyContinue'
     # Mock needs a command to stand in for; this machine may have no aws on PATH.
     if (-not (Get-Command aws -ErrorAction SilentlyContinue)) { function global:aws { throw 'aws must be mocked here' } }
@@ -46,7 +51,50 @@ BeforeAll {
             Batches = [System.Collections.Generic.List[object]]::new()  # invalidation batches
             Objects = $live.Objects; Listing = $live.Listing; LiveHtml = $live.LiveHtml
             FailMatch = ''; InvalidationStatus = 'InProgress'; DeleteErrors = @()
+            CloudFront = New-CloudFrontSettings
         }
+    }
+
+    # The distribution as the CLI prints it (get-distribution-config, get-cache-policy,
+    # get-response-headers-policy): what docs/deploy.md asks for, unless a test changes it.
+    function New-CloudFrontSettings {
+        @{
+            Default = @{ TargetOriginId = 'site'; Compress = $true; CachePolicyId = 'policy-site'; ResponseHeadersPolicyId = 'headers-site' }
+            Behaviors = @(
+                @{ PathPattern = 'deploys/*'; Compress = $false; CachePolicyId = 'policy-none' }
+            )
+            Policies = @{
+                'policy-site' = @{ Name = 'site'; MinTTL = 0; ParametersInCacheKeyAndForwardedToOrigin = @{ EnableAcceptEncodingGzip = $true; EnableAcceptEncodingBrotli = $true } }
+                'policy-none' = @{ Name = 'none'; MinTTL = 0; ParametersInCacheKeyAndForwardedToOrigin = @{ EnableAcceptEncodingGzip = $false; EnableAcceptEncodingBrotli = $false } }
+            }
+            Headers = @{
+                'headers-site' = @{ Name = 'security'; SecurityHeadersConfig = @{
+                    StrictTransportSecurity = @{ Override = $true; IncludeSubdomains = $true; AccessControlMaxAgeSec = 63072000 }
+                    ContentTypeOptions = @{ Override = $true }
+                    ContentSecurityPolicy = @{ Override = $true; ContentSecurityPolicy = "frame-ancestors 'none'" } } }
+            }
+        }
+    }
+
+    # The mock's answer to a CloudFront read, or $null for any other call.
+    function Get-CloudFrontAnswer([string[]]$A) {
+        $cf = $global:AwsMock.CloudFront
+        $id = Get-ArgValue $A '--id'
+        switch ((@($A | Select-Object -First 2) -join ' ')) {
+            'cloudfront get-distribution-config' {
+                return (@{ ETag = 'E1'; DistributionConfig = @{ CallerReference = 'x'; DefaultCacheBehavior = $cf.Default
+                    CacheBehaviors = @{ Quantity = $cf.Behaviors.Count; Items = $cf.Behaviors } } } | ConvertTo-Json -Depth 12)
+            }
+            'cloudfront get-cache-policy' {
+                if (-not $cf.Policies.ContainsKey($id)) { $global:LASTEXITCODE = 254; return '' }
+                return (@{ ETag = 'E2'; CachePolicy = @{ Id = $id; CachePolicyConfig = $cf.Policies[$id] } } | ConvertTo-Json -Depth 12)
+            }
+            'cloudfront get-response-headers-policy' {
+                if (-not $cf.Headers.ContainsKey($id)) { $global:LASTEXITCODE = 254; return '' }
+                return (@{ ETag = 'E3'; ResponseHeadersPolicy = @{ Id = $id; ResponseHeadersPolicyConfig = $cf.Headers[$id] } } | ConvertTo-Json -Depth 12)
+            }
+        }
+        $null
     }
 
     function Get-ArgValue([string[]]$A, [string]$Name) { $i = [array]::IndexOf($A, $Name); if ($i -ge 0) { $A[$i + 1] } else { $null } }
@@ -119,6 +167,7 @@ Describe 'deploy-frontend.ps1 with a mocked aws' {
                     @{ Invalidation = @{ Id = "IUNIT$($m.Batches.Count)"; Status = 'InProgress' } } | ConvertTo-Json -Depth 4
                 }
                 'cloudfront get-invalidation' { @{ Invalidation = @{ Id = (& $arg '--id'); Status = $m.InvalidationStatus } } | ConvertTo-Json -Depth 4 }
+                { $_ -in 'cloudfront get-distribution-config', 'cloudfront get-cache-policy', 'cloudfront get-response-headers-policy' } { Get-CloudFrontAnswer $a }
                 default { $global:LASTEXITCODE = 2; Write-Error "unexpected aws call: $line" -ErrorAction Continue }
             }
         }
@@ -133,7 +182,7 @@ Describe 'deploy-frontend.ps1 with a mocked aws' {
         $html = [array]::IndexOf($calls, 's3api put-object index.html')
         $inv = [array]::IndexOf($calls, 'cloudfront create-invalidation')
         $prune = [array]::IndexOf($calls, 's3api delete-objects')
-        $assetPuts.Count | Should -Be ($Fixture.Names.Count - 1)
+        $assetPuts.Count | Should -Be $Fixture.Names.Count     # every asset but the HTML, and config.<hash>.json
         $cp | Should -BeGreaterThan ($assetPuts | Measure-Object -Maximum).Maximum
         $html | Should -BeGreaterThan $cp
         $inv | Should -BeGreaterThan $html
@@ -188,6 +237,7 @@ Describe 'deploy-frontend.ps1 with a mocked aws' {
         $html | Should -Not -Match 'ws://localhost|ws://127\.0\.0\.1'
         # Everything else in the page is as built.
         $built = Get-Content -Raw (Join-Path $Dist 'index.html')
+        $html = $html -replace ' data-config="config\.[0-9a-f]{10}\.json"', ''
         $html.Replace("connect-src 'self' wss://websocket-api-staging.buildingos.com", "connect-src 'self' ws://localhost:* ws://127.0.0.1:*") | Should -BeExactly $built
     }
 
@@ -314,6 +364,147 @@ Describe 'deploy-frontend.ps1 with a mocked aws' {
         $new.lastReferenced['app.1111111111.js'] | Should -Be $new.time
     }
 
+    It 'names config.<hash>.json in the HTML and uploads it, immutable and before the HTML, with the bytes of /config.json' {
+        $r = Invoke-MockedDeploy @{ Environment = 'staging' }
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        $expected = '{"websocketEndpoint":"wss://websocket-api-staging.buildingos.com"}'
+        $utf8 = [System.Text.UTF8Encoding]::new($false)
+        $key = 'config.' + [Convert]::ToHexString([System.Security.Cryptography.SHA256]::HashData($utf8.GetBytes($expected))).ToLowerInvariant().Substring(0, 10) + '.json'
+        $hashed = @($global:AwsMock.Puts | Where-Object Key -eq $key)
+        $hashed.Count | Should -Be 1
+        $utf8.GetString($hashed[0].Body) | Should -BeExactly $expected
+        Get-ArgValue $hashed[0].Args '--cache-control' | Should -BeExactly 'public, max-age=31536000, immutable'
+        Get-ArgValue $hashed[0].Args '--content-type' | Should -BeExactly 'application/json'
+        $utf8.GetString(($global:AwsMock.Puts | Where-Object Key -eq 'config.json').Body) | Should -BeExactly $expected
+        # The page that allows this endpoint in its CSP is the page that names this config.
+        $html = $utf8.GetString(($global:AwsMock.Puts | Where-Object Key -eq 'index.html').Body)
+        $html | Should -Match ('<script id="bos-boot"[^>]* data-config="' + [regex]::Escape($key) + '">')
+        $html | Should -Match ([regex]::Escape("connect-src 'self' wss://websocket-api-staging.buildingos.com;"))
+        $calls = @(Get-CallSummary)
+        [array]::IndexOf($calls, "s3api put-object $key") | Should -BeLessThan ([array]::IndexOf($calls, 's3api put-object index.html'))
+        $latest = $utf8.GetString(($global:AwsMock.Puts | Where-Object Key -eq 'deploys/latest.json').Body) | ConvertFrom-Json -AsHashtable
+        $latest.configKey | Should -BeExactly $key
+        @($latest.files.key) | Should -Contain $key
+    }
+
+    It 'leaves the precompressed .br/.gz siblings out: CloudFront compresses at the edge' {
+        $r = Invoke-MockedDeploy
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        $r.Output | Should -Match '6 precompressed \.br/\.gz files left out'
+        @($global:AwsMock.Puts.Key | Where-Object { $_ -match '\.(br|gz)$' }) | Should -HaveCount 0
+        $r.Output | Should -Not -Match 'skipping .*\.(br|gz) '
+    }
+
+    It 'reads the distribution, its cache policy and its response headers policy before changing anything (not the deploys/* behaviour)' {
+        $r = Invoke-MockedDeploy
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        $calls = @($global:AwsMock.Calls)
+        $config = @(0..($calls.Count - 1) | Where-Object { $calls[$_] -match '^cloudfront get-distribution-config --id E1234567890DEV ' })
+        $config.Count | Should -Be 1
+        @($calls | Where-Object { $_ -match '^cloudfront get-cache-policy --id policy-site ' }).Count | Should -Be 1
+        @($calls | Where-Object { $_ -match '^cloudfront get-response-headers-policy --id headers-site ' }).Count | Should -Be 1
+        $calls | Should -Not -Match 'get-cache-policy --id policy-none'
+        $firstChange = @(0..($calls.Count - 1) | Where-Object { $calls[$_] -match $ChangingOps })[0]
+        $config[0] | Should -BeLessThan $firstChange
+        $r.Output | Should -Match 'Compress with gzip and Brotli on 1 behaviour\(s\); security headers in place'
+    }
+
+    It 'refuses to deploy, in any environment and before any change, when <Case>' -TestCases @(
+        @{ Case = 'Compress is off'; Env = 'dev'; Change = { $global:AwsMock.CloudFront.Default.Compress = $false }; Message = 'the default behaviour has Compress off' }
+        @{ Case = 'the cache policy has gzip off'; Env = 'staging'; Change = { $global:AwsMock.CloudFront.Policies['policy-site'].ParametersInCacheKeyAndForwardedToOrigin.EnableAcceptEncodingGzip = $false }; Message = 'policy-site has EnableAcceptEncodingGzip off' }
+        @{ Case = 'the cache policy has Brotli off'; Env = 'dev'; Change = { $global:AwsMock.CloudFront.Policies['policy-site'].ParametersInCacheKeyAndForwardedToOrigin.EnableAcceptEncodingBrotli = $false }; Message = 'policy-site has EnableAcceptEncodingBrotli off' }
+        @{ Case = 'a behaviour uses legacy cache settings (no Brotli)'; Env = 'dev'; Change = { $global:AwsMock.CloudFront.Default.Remove('CachePolicyId'); $global:AwsMock.CloudFront.Default.ForwardedValues = @{ QueryString = $false } }; Message = 'uses legacy cache settings' }
+        @{ Case = 'another behaviour (*.wasm) has Compress off'; Env = 'prod'; Change = { $global:AwsMock.CloudFront.Behaviors += @{ PathPattern = '*.wasm'; Compress = $false; CachePolicyId = 'policy-site'; ResponseHeadersPolicyId = 'headers-site' } }; Message = "the behaviour for '\*\.wasm' has Compress off" }
+    ) {
+        & $Change
+        $extra = @{ Environment = $Env }
+        if ($Env -eq 'prod') { $extra.Confirm = $false }
+        $r = Invoke-MockedDeploy $extra
+        $r.ExitCode | Should -Be 1
+        $r.Output | Should -Match 'would not compress what residents download'
+        $r.Output | Should -Match $Message
+        $global:AwsMock.Calls | Should -Not -Match $ChangingOps
+    }
+
+    It 'a missing security header (<Case>) warns in dev and staging, and the deploy goes on' -TestCases @(
+        @{ Case = 'HSTS'; Change = { $global:AwsMock.CloudFront.Headers['headers-site'].SecurityHeadersConfig.Remove('StrictTransportSecurity') }; Message = 'Strict-Transport-Security' }
+        @{ Case = 'nosniff'; Change = { $global:AwsMock.CloudFront.Headers['headers-site'].SecurityHeadersConfig.Remove('ContentTypeOptions') }; Message = 'X-Content-Type-Options: nosniff' }
+        @{ Case = 'framing'; Change = { $global:AwsMock.CloudFront.Headers['headers-site'].SecurityHeadersConfig.ContentSecurityPolicy.ContentSecurityPolicy = "default-src 'self'" }; Message = "frame-ancestors 'none' \(or X-Frame-Options: DENY\)" }
+        @{ Case = 'no policy at all'; Change = { $global:AwsMock.CloudFront.Default.Remove('ResponseHeadersPolicyId') }; Message = 'has no response headers policy' }
+    ) {
+        foreach ($env in 'dev', 'staging') {
+            Reset-AwsMock
+            & $Change
+            $r = Invoke-MockedDeploy @{ Environment = $env }
+            $r.ExitCode | Should -Be 0 -Because $r.Output
+            $r.Output | Should -Match 'lacks the response headers docs/deploy.md requires'
+            $r.Output | Should -Match $Message
+            @($global:AwsMock.Puts.Key) | Should -Contain 'index.html'
+        }
+    }
+
+    It 'the same gap stops a prod deploy before any change' {
+        $global:AwsMock.CloudFront.Headers['headers-site'].SecurityHeadersConfig.Remove('StrictTransportSecurity')
+        $r = Invoke-MockedDeploy @{ Environment = 'prod'; Confirm = $false }
+        $r.ExitCode | Should -Be 1
+        $r.Output | Should -Match 'Strict-Transport-Security'
+        $r.Output | Should -Match 'stops a prod deploy'
+        $global:AwsMock.Calls | Should -Not -Match $ChangingOps
+    }
+
+    It 'accepts X-Frame-Options: DENY instead of frame-ancestors, and the headers as custom headers (prod)' {
+        $cf = $global:AwsMock.CloudFront
+        $cf.Headers['headers-site'].SecurityHeadersConfig.Remove('ContentSecurityPolicy')
+        $cf.Headers['headers-site'].SecurityHeadersConfig.FrameOptions = @{ Override = $true; FrameOption = 'DENY' }
+        $cf.Headers['headers-custom'] = @{ Name = 'custom'; CustomHeadersConfig = @{ Quantity = 3; Items = @(
+            @{ Header = 'Strict-Transport-Security'; Value = 'max-age=63072000; includeSubDomains'; Override = $true }
+            @{ Header = 'X-Content-Type-Options'; Value = 'nosniff'; Override = $true }
+            @{ Header = 'Content-Security-Policy'; Value = "frame-ancestors 'none'"; Override = $true }) } }
+        $cf.Behaviors += @{ PathPattern = '*.wasm'; Compress = $true; CachePolicyId = 'policy-site'; ResponseHeadersPolicyId = 'headers-custom' }
+        $r = Invoke-MockedDeploy @{ Environment = 'prod'; Confirm = $false }
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        $r.Output | Should -Match 'on 2 behaviour\(s\); security headers in place'
+        # X-Frame-Options: SAMEORIGIN would still allow framing by the same site: not enough.
+        Reset-AwsMock
+        $global:AwsMock.CloudFront.Headers['headers-site'].SecurityHeadersConfig.Remove('ContentSecurityPolicy')
+        $global:AwsMock.CloudFront.Headers['headers-site'].SecurityHeadersConfig.FrameOptions = @{ Override = $true; FrameOption = 'SAMEORIGIN' }
+        $r = Invoke-MockedDeploy @{ Environment = 'prod'; Confirm = $false }
+        $r.ExitCode | Should -Be 1
+        $r.Output | Should -Match "frame-ancestors 'none'"
+    }
+
+    It 'warns when the HTML behaviour''s cache policy MinTTL outlives the HTML''s max-age' {
+        $global:AwsMock.CloudFront.Policies['policy-site'].MinTTL = 3600
+        $r = Invoke-MockedDeploy
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        $r.Output | Should -Match 'MinTTL 3600 s, above the HTML''s max-age of 300 s'
+    }
+
+    It 'stops with the IAM permissions it needs when the distribution cannot be read' {
+        $global:AwsMock.FailMatch = '^cloudfront get-distribution-config'
+        $r = Invoke-MockedDeploy
+        $r.ExitCode | Should -Be 1
+        $r.Output | Should -Match 'cloudfront:GetDistributionConfig, cloudfront:GetCachePolicy and cloudfront:GetResponseHeadersPolicy'
+        $global:AwsMock.Calls | Should -Not -Match $ChangingOps
+    }
+
+    It 'docs/deploy.md''s IAM list names every action the deploy calls' {
+        $global:AwsMock.InvalidationStatus = 'Completed'
+        $r = Invoke-MockedDeploy @{ Wait = $true; WaitTimeoutSec = 10 }
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        $doc = Get-Content -Raw (Join-Path (Split-Path (Split-Path $Deploy)) 'docs/deploy.md')
+        $s3 = @{ 'head-bucket' = 's3:ListBucket'; 'list-objects-v2' = 's3:ListBucket'; 'get-object' = 's3:GetObject'; 'put-object' = 's3:PutObject'; 'cp' = 's3:PutObject'; 'delete-objects' = 's3:DeleteObject' }
+        $actions = foreach ($c in $global:AwsMock.Calls) {
+            $a = $c -split ' '
+            if ($a[0] -in 's3', 's3api') { $s3[$a[1]] }
+            elseif ($a[0] -eq 'cloudfront') { 'cloudfront:' + (($a[1] -split '-' | ForEach-Object { $_.Substring(0, 1).ToUpperInvariant() + $_.Substring(1) }) -join '') }
+        }
+        $actions = @($actions | Sort-Object -Unique)
+        $actions | Should -Contain 'cloudfront:GetDistributionConfig'
+        $actions | Should -Contain 'cloudfront:GetInvalidation'
+        foreach ($action in $actions) { $doc | Should -Match ([regex]::Escape("``$action``")) -Because "the deploy calls $action" }
+    }
+
     It 'a first deploy into an empty bucket prunes nothing and names no previous deploy' {
         Reset-AwsMock -Empty
         $r = Invoke-MockedDeploy
@@ -338,6 +529,20 @@ Describe 'preflight failures change nothing' {
         $r.ExitCode | Should -Be 1
         $r.Output | Should -Match "tool\.0123456789\.exe: no Content-Type for '\.exe'"
         $global:AwsMock.Calls.Count | Should -Be 0
+    }
+
+    It 'a .gz or .br file that is not the sibling of a built file is unknown, and fails' {
+        Set-Content (Join-Path $Broken 'data.0123456789.bin.gz') 'x'
+        $r = Invoke-MockedDeploy @{ BuildDir = $Broken }
+        $r.ExitCode | Should -Be 1
+        $r.Output | Should -Match "data\.0123456789\.bin\.gz: no Content-Type for '\.gz'"
+        $global:AwsMock.Calls.Count | Should -Be 0
+    }
+
+    It 'a config.<hash>.json in the build is skipped: the deploy writes it per environment' {
+        Set-Content (Join-Path $Broken 'config.0123456789.json') '{"websocketEndpoint":"wss://evil.example"}'
+        $r = Invoke-MockedDeploy @{ BuildDir = $Broken; WhatIf = $true }
+        $r.Output | Should -Match 'skipping config\.0123456789\.json \(config\.<hash>\.json is written per environment'
     }
 
     It 'an asset without a content hash fails' {
@@ -375,6 +580,8 @@ Describe 'the prod guard' {
         # The script runs under Set-StrictMode, and so does this mock when it calls it: no index past the end.
         Mock aws {
             $global:AwsMock.Calls.Add(($args -join ' ')); $global:LASTEXITCODE = 0
+            $answer = Get-CloudFrontAnswer ([string[]]@($args | ForEach-Object { "$_" }))
+            if ($null -ne $answer) { return $answer }
             switch ((@($args | Select-Object -First 2) -join ' ')) {
                 '--version' { 'aws-cli/2.9.19' }
                 'cloudfront create-invalidation' { '{"Invalidation":{"Id":"IPROD","Status":"InProgress"}}' }

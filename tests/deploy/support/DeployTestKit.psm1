@@ -89,6 +89,10 @@ function Stop-TestServer($Server) {
 # ConvertFrom-Json enumerates the array (Invoke-RestMethod would hand back one Object[]).
 function Get-CloudFrontRequests($Double) { @((Invoke-WebRequest -Uri "$($Double.Url)/__double/requests").Content | ConvertFrom-Json) }
 function Reset-CloudFrontDouble($Double) { $null = Invoke-RestMethod -Method Post -Uri "$($Double.Url)/__double/reset" }
+# Replaces the double's distribution, cache policies or response headers policies (see cloudfront-double.mjs).
+function Set-CloudFrontDoubleSettings($Double, [hashtable]$Settings) {
+    $null = Invoke-RestMethod -Method Post -Uri "$($Double.Url)/__double/config" -Body ($Settings | ConvertTo-Json -Depth 10) -ContentType 'application/json'
+}
 function Set-CloudFrontDouble($Double, [int]$CompleteAfterPolls) {
     $body = @{ completeAfterPolls = $CompleteAfterPolls } | ConvertTo-Json
     $null = Invoke-RestMethod -Method Post -Uri "$($Double.Url)/__double/config" -Body $body -ContentType 'application/json'
@@ -188,7 +192,7 @@ function Invoke-DeployProcess([string[]]$Arguments, [string]$WorkingDirectory = 
     $p.StandardInput.Close()
     $stdout = $p.StandardOutput.ReadToEndAsync()
     $stderr = $p.StandardError.ReadToEndAsync()
-    if (-not $p.WaitForExit(180000)) { $p.Kill($true); throw "deploy-frontend.ps1 did not finish in 180 s" }
+    if (-not $p.WaitForExit(420000)) { $p.Kill($true); throw "deploy-frontend.ps1 did not finish in 420 s (a hang: a loaded two-core machine needs up to ~200 s for a first deploy)" }
     $p.WaitForExit()
     [pscustomobject]@{ ExitCode = $p.ExitCode; Stdout = $stdout.Result; Stderr = $stderr.Result; Output = $stdout.Result + "`n" + $stderr.Result }
 }
@@ -248,8 +252,9 @@ function Get-ShortHash([byte[]]$Bytes) {
 
 # Builds a dist/ like scripts/lib/assemble_site.py does (content hashes, references rewritten) from
 # tests/deploy/fixtures/<Template>. -Change appends a marker to the named source files (new hashes);
-# -WithJunk adds files the deploy must never upload. Returns the directory and the old->new name map.
-function New-FixtureDist([string]$Destination, [string]$Template = 'site', [string[]]$Change = @(), [string]$Marker = 'v2', [switch]$WithJunk) {
+# -WithJunk adds files the deploy must never upload; -WithSiblings adds the .br/.gz files scripts/build
+# writes next to compressible files (marker bytes). Returns the directory and the old->new name map.
+function New-FixtureDist([string]$Destination, [string]$Template = 'site', [string[]]$Change = @(), [string]$Marker = 'v2', [switch]$WithJunk, [switch]$WithSiblings) {
     $src = Join-Path $script:FixtureRoot $Template
     $contents = [ordered]@{}
     foreach ($f in Get-ChildItem -LiteralPath $src -File) { $contents[$f.Name] = [System.IO.File]::ReadAllBytes($f.FullName) }
@@ -282,6 +287,12 @@ function New-FixtureDist([string]$Destination, [string]$Template = 'site', [stri
 
     $null = New-Item -ItemType Directory -Force -Path $Destination
     foreach ($name in $renamed.Keys) { [System.IO.File]::WriteAllBytes((Join-Path $Destination $renamed[$name]), $contents[$name]) }
+    if ($WithSiblings) {
+        foreach ($name in 'index.html', 'app.js', 'app.wasm', 'style.css') {
+            if (-not $renamed.Contains($name)) { continue }
+            foreach ($ext in '.br', '.gz') { [System.IO.File]::WriteAllText((Join-Path $Destination "$($renamed[$name])$ext"), "precompressed $ext") }
+        }
+    }
     if ($WithJunk) {
         $junk = [ordered]@{
             "$($renamed['app.js']).map" = '{"version":3}'
@@ -299,6 +310,12 @@ function New-FixtureDist([string]$Destination, [string]$Template = 'site', [stri
         }
     }
     [pscustomobject]@{ Path = $Destination; Names = $renamed }
+}
+
+# The name the deploy gives this environment's config (config.<first 10 hex of its SHA-256>.json).
+function Get-HashedConfigKey([string]$Endpoint) {
+    $bytes = [System.Text.UTF8Encoding]::new($false).GetBytes((@{ websocketEndpoint = $Endpoint } | ConvertTo-Json -Compress))
+    'config.' + (Get-ShortHash $bytes) + '.json'
 }
 
 Export-ModuleMember -Function *
