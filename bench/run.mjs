@@ -16,7 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { cleanupAll } from './lib/proc.mjs';
 import { ROOT, log, summary, median, percentile, round } from './lib/util.mjs';
 import { DEVSERVER, startDevserver } from './lib/servers.mjs';
-import { loadSession, burstSession, stageSite, CHROMIUM, CHROMIUM_ARGS } from './lib/pages.mjs';
+import { loadSession, burstSession, stageSite, nameConfig, CHROMIUM, CHROMIUM_ARGS } from './lib/pages.mjs';
 import { recordFrames } from './lib/frames.mjs';
 import { engineThroughput, idleHour } from './lib/engine.mjs';
 import { loadServer } from './lib/serverload.mjs';
@@ -134,10 +134,12 @@ async function pagesAndBurst(P, groups, raw) {
 async function mobileFigures(P, raw) {
   const site = stageSite(path.join(ROOT, 'dist'), path.join(ROOT, 'bench/baseline'));
   const server = await startDevserver({ staticDir: site, extra: ['--reply-delay-ms', '0'] });
+  // The product as deployed: its HTML names an immutable config.<hash>.json (the DOM page reads /config.json).
+  const configName = nameConfig(site, server.ws);
   const urls = { ours: server.http + '/', baseline: server.http + '/baseline/' };
   const order = (r) => (r % 2 ? ['baseline', 'ours'] : ['ours', 'baseline']);
   raw.mobile = {
-    network: NETWORKS.mobile, slow3g: NETWORKS.slow3g, acceptEncoding: ACCEPT_ENCODING,
+    network: NETWORKS.mobile, slow3g: NETWORKS.slow3g, acceptEncoding: ACCEPT_ENCODING, configName,
     phone: { viewport: PHONE.viewport, deviceScaleFactor: PHONE.deviceScaleFactor },
     ours: [], baseline: [], slow: { ours: [], baseline: [] }, lighthouse: P.lighthouse ? { ours: [], baseline: [] } : null,
   };

@@ -10,6 +10,7 @@
 // rendering update after the event, i.e. a requestAnimationFrame callback registered from the event
 // handler, then a MessageChannel task posted from it (that task runs after the frame's rAF callbacks,
 // the product's ImGui frame among them, and after style, layout and paint of that frame).
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -274,6 +275,21 @@ export async function burstSession(url, server, { burst, history, wheelSteps }) 
   } finally {
     await browser.benchClose();
   }
+}
+
+// The page as the deploy ships it (scripts/deploy-frontend.ps1): the endpoint in an immutable
+// config.<hash>.json that the HTML names (data-config on its boot script), so a repeat visit takes it from
+// the cache. `endpoint`: this dev server's ws:// URL (what its own /config.json would say).
+export function nameConfig(siteDir, endpoint) {
+  const body = JSON.stringify({ websocketEndpoint: endpoint });
+  const name = `config.${crypto.createHash('sha256').update(body).digest('hex').slice(0, 10)}.json`;
+  fs.writeFileSync(path.join(siteDir, name), body);
+  const html = path.join(siteDir, 'index.html');
+  const text = fs.readFileSync(html, 'utf8');
+  if (!/<script id="bos-boot"/.test(text)) throw new Error('index.html has no <script id="bos-boot">');
+  fs.writeFileSync(html, text.replace('<script id="bos-boot"', `<script id="bos-boot" data-config="${name}"`));
+  execFileSync('/usr/bin/python3', [path.join(ROOT, 'scripts/lib/precompress.py'), siteDir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return name;
 }
 
 // A static directory holding the product (dist/, with the .br/.gz siblings scripts/build wrote) at / and
