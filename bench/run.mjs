@@ -9,6 +9,11 @@
 // long history), engine (throughput native + wasm, frames per idle hour), server (10,000 connections,
 // bos-devserver vs bench/node-server). Browser figures alternate which page goes first in each run.
 // Prints the Markdown table on stdout, progress on stderr, writes the JSON to --out.
+//
+// Index
+//  [SECTION] figures     pagesAndBurst, mobileFigures, engineFigures, serverFigures
+//  [SECTION] the table   cells, buildRows (one block per group; mobileRows for the mobile group), markdown
+//  [SECTION] main        options, builds, groups in order, JSON
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -76,7 +81,7 @@ function environment() {
   };
 }
 
-// --- figures -----------------------------------------------------------------------------------------
+// [SECTION] figures ------------------------------------------------------------------------------------
 
 async function pagesAndBurst(P, groups, raw) {
   const site = stageSite(path.join(ROOT, 'dist'), path.join(ROOT, 'bench/baseline'));
@@ -199,7 +204,7 @@ async function serverFigures(P, tools, raw) {
   }
 }
 
-// --- the table ---------------------------------------------------------------------------------------
+// [SECTION] the table ----------------------------------------------------------------------------------
 
 const fmtNum = (x, d = 1) => {
   if (x === Infinity) return '∞';
@@ -357,7 +362,7 @@ function markdown(rows) {
   return lines.join('\n');
 }
 
-// --- main ----------------------------------------------------------------------------------------------
+// [SECTION] main -----------------------------------------------------------------------------------------
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));

@@ -156,7 +156,9 @@ async function visit(context, url, network, timeoutMs) {
   const marks = await page.evaluate(() => {
     const fcp = performance.getEntriesByName('first-contentful-paint')[0];
     const nav = performance.getEntriesByType('navigation')[0];
+    const res = performance.getEntriesByType('resource').filter((e) => e.startTime < (window.__mobile.connectedAt ?? Infinity));
     return {
+      lastResourceMs: res.length ? Math.max(...res.map((e) => e.responseEnd)) : null,
       fcpMs: fcp ? fcp.startTime : null,
       connectedMs: window.__mobile.connectedAt,
       firstFrameMs: window.__mobile.hasBoot ? window.__mobile.firstFrameAt : (fcp ? fcp.startTime : null),

@@ -288,7 +288,7 @@ export function nameConfig(siteDir, endpoint) {
   const text = fs.readFileSync(html, 'utf8');
   if (!/<script id="bos-boot"/.test(text)) throw new Error('index.html has no <script id="bos-boot">');
   fs.writeFileSync(html, text.replace('<script id="bos-boot"', `<script id="bos-boot" data-config="${name}"`));
-  execFileSync('/usr/bin/python3', [path.join(ROOT, 'scripts/lib/precompress.py'), siteDir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('/usr/bin/python3', [path.join(ROOT, 'scripts/lib/precompress.py'), siteDir], { stdio: ['ignore', 'ignore', 'pipe'] });
   return name;
 }
 
@@ -300,6 +300,6 @@ export function stageSite(distDir, baselineDir) {
   // Times kept: the dev server ignores a sibling older than its file.
   fs.cpSync(distDir, dir, { recursive: true, preserveTimestamps: true });
   fs.cpSync(baselineDir, path.join(dir, 'baseline'), { recursive: true, preserveTimestamps: true });
-  execFileSync('/usr/bin/python3', [path.join(ROOT, 'scripts/lib/precompress.py'), path.join(dir, 'baseline')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('/usr/bin/python3', [path.join(ROOT, 'scripts/lib/precompress.py'), path.join(dir, 'baseline')], { stdio: ['ignore', 'ignore', 'pipe'] });
   return dir;
 }
