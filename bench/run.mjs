@@ -140,7 +140,7 @@ async function mobileFigures(P, raw) {
   const site = stageSite(path.join(ROOT, 'dist'), path.join(ROOT, 'bench/baseline'));
   const server = await startDevserver({ staticDir: site, extra: ['--reply-delay-ms', '0'] });
   // The product as deployed: its HTML names an immutable config.<hash>.json (the DOM page reads /config.json).
-  const configName = nameConfig(site, server.ws);
+  const configName = nameConfig(site, await (await fetch(server.http + '/config.json')).text());
   const urls = { ours: server.http + '/', baseline: server.http + '/baseline/' };
   const order = (r) => (r % 2 ? ['baseline', 'ours'] : ['ours', 'baseline']);
   raw.mobile = {

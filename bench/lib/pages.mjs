@@ -279,9 +279,10 @@ export async function burstSession(url, server, { burst, history, wheelSteps }) 
 
 // The page as the deploy ships it (scripts/deploy-frontend.ps1): the endpoint in an immutable
 // config.<hash>.json that the HTML names (data-config on its boot script), so a repeat visit takes it from
-// the cache. `endpoint`: this dev server's ws:// URL (what its own /config.json would say).
-export function nameConfig(siteDir, endpoint) {
-  const body = JSON.stringify({ websocketEndpoint: endpoint });
+// the cache. `configJson`: what the dev server's own /config.json says, byte for byte.
+export function nameConfig(siteDir, configJson) {
+  const body = configJson;
+  JSON.parse(body);  // a broken answer stops here, not in the page
   const name = `config.${crypto.createHash('sha256').update(body).digest('hex').slice(0, 10)}.json`;
   fs.writeFileSync(path.join(siteDir, name), body);
   const html = path.join(siteDir, 'index.html');
