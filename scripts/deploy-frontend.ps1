@@ -40,7 +40,8 @@ AWS CLI profile. Omitted: no --profile, credentials come from the environment.
 .PARAMETER BuildDir
 The built site, relative to the current directory. Default: dist.
 .PARAMETER AwsCli
-The aws executable to call (more than one may be installed). Default: aws.
+The aws executable to call (more than one may be installed). Default: $env:BOS_AWS_CLI when set, else
+/usr/bin/aws (Debian's CLI v2) when it exists, else aws from PATH (a login shell may find an older v1 first).
 .PARAMETER S3EndpointUrl
 --endpoint-url for S3 calls (an S3-compatible server in tests).
 .PARAMETER CloudFrontEndpointUrl
@@ -86,7 +87,9 @@ param(
     [string]$BuildDir = 'dist',
 
     [ValidateNotNullOrEmpty()]
-    [string]$AwsCli = 'aws',
+    [string]$AwsCli = $(if ($env:BOS_AWS_CLI) { $env:BOS_AWS_CLI }
+                        elseif (Test-Path -LiteralPath '/usr/bin/aws' -PathType Leaf) { '/usr/bin/aws' }
+                        else { 'aws' }),
 
     [string]$S3EndpointUrl,
 

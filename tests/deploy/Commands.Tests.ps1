@@ -96,7 +96,8 @@ Describe 'the README deploy, as typed in a login shell' {
         $r.ExitCode | Should -Be 0 -Because $r.Output
         $r.Output | Should -Match 'WhatIf: nothing was changed'
         $r.Output | Should -Match 'buildingos-frontend-prod'
-        $r.Output | Should -Match 'AWS CLI: aws-cli/\d'      # the aws the login shell found, and it ran
+        # -AwsCli's default is /usr/bin/aws (v2) even though this login shell's PATH finds pyenv's v1 first.
+        $r.Output | Should -Match 'AWS CLI: aws-cli/2\.'
         ((Get-StoreSnapshot $S3) | ConvertTo-Json) | Should -BeExactly ($before | ConvertTo-Json)
         @(Get-CloudFrontRequests $CF | Where-Object op -eq 'CreateInvalidation') | Should -HaveCount 0
     }

@@ -572,6 +572,23 @@ Describe 'preflight failures change nothing' {
         $r.ExitCode | Should -Be 1
         $r.Output | Should -Match "cannot run the aws CLI '.*no-such-aws': not found"
     }
+
+    It '-AwsCli omitted: $env:BOS_AWS_CLI is the default, and -AwsCli still wins over it' {
+        $saved = $env:BOS_AWS_CLI
+        try {
+            $env:BOS_AWS_CLI = Join-Path $Work 'aws-from-env'
+            $params = @{ Environment = 'dev'; BuildDir = $Dist; S3EndpointUrl = 'http://127.0.0.1:9'; CloudFrontEndpointUrl = 'http://127.0.0.1:8' }
+            $global:LASTEXITCODE = 0
+            $out = (& $Deploy @params *>&1 | ForEach-Object { "$_" }) -join "`n"
+            $global:LASTEXITCODE | Should -Be 1
+            $out | Should -Match "cannot run the aws CLI '.*aws-from-env': not found"
+            $r = Invoke-MockedDeploy @{ AwsCli = (Join-Path $Work 'aws-from-parameter') }
+            $r.Output | Should -Match "cannot run the aws CLI '.*aws-from-parameter': not found"
+            $global:AwsMock.Calls.Count | Should -Be 0
+        } finally {
+            $env:BOS_AWS_CLI = $saved
+        }
+    }
 }
 
 Describe 'the prod guard' {
