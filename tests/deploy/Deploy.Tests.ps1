@@ -133,7 +133,9 @@ Describe 'deploy-frontend.ps1 against s3rver and the CloudFront double' {
         $r.ExitCode | Should -Be 0 -Because $r.Output
         $changed = @($V2.Names.Keys | Where-Object { $_ -ne 'index.html' -and $V2.Names[$_] -ne $V1.Names[$_] })
         $changed | Should -Contain 'app.js'
-        $r.Output | Should -Match "$($changed.Count) assets uploaded, $($V2.Names.Count - 1 - $changed.Count) unchanged"
+        # Assets: the site's files but index.html, plus config.<hash>.json (the same endpoint: unchanged).
+        $assetCount = $V2.Names.Count - 1 + 1
+        $r.Output | Should -Match "$($changed.Count) assets uploaded, $($assetCount - $changed.Count) unchanged"
         $keys = Get-StoredKeys $S3 $Bucket
         $keys | Should -Contain $V1.Names['app.js']       # the previous deploy's: its HTML may be open in a tab
         $keys | Should -Contain $V2.Names['app.js']
