@@ -294,7 +294,7 @@ void frame() {
   // What the resident asked for: the wiring is in src/app (App::apply), the page's part in WebPort.
   if (!intents.empty()) s.app->apply(intents, now_ms());
   after_event();  // every frame: the view's own deadline (countdown, toast) may have moved
-  s.port.flush_announcements();
+  sync_twins(now_ms());  // the page's accessible twins show what this frame drew (twins.cpp)
 
   if (!s.first_frame_done) {
     s.first_frame_done = true;

@@ -11,6 +11,8 @@
                               Shift+Enter makes a new line
      [SECTION] Page actions   clipboard and notification permission, asked for in the chat view
      [SECTION] Tabs           each tab writes only its own storage keys; what closed tabs left is taken over
+     [SECTION] Accessible twins  DOM stand-ins for what the canvas draws (menu, dialog, banner, status, the
+                              messages in the role="log" region), for screen readers and keyboards
      [SECTION] Ready          window.BuildingOS (the automation API) and the page events */
 (function () {
   'use strict';
@@ -282,6 +284,244 @@
     }
   };
 
+  // [SECTION] Accessible twins ----------------------------------------------------------------------
+  // The canvas is out of reach of screen readers and keyboards, so real DOM controls stand in for what it
+  // draws: the header menu (a button with aria-expanded and a role="menu"), the confirmation dialog, the
+  // connection banner with "Tentar agora", the status line, and the newest messages in the role="log"
+  // region, each named "<sender>, <time>, <state>: <text>" with its retry/delete buttons and its links.
+  // What they show comes from the C++ (src/ui/page_twins.hpp) through Module.bosTwins, only what changed,
+  // once per drawn frame; what they do goes back as the action code the C++ gave them (_bos_twin_act), so a
+  // twin does what a tap on the canvas does (ui::request → App::apply). No text and no code is decided here.
+  // They are out of sight until they hold the keyboard focus; then they show over the canvas (style.css).
+  var twin = null;  // the elements, once set up
+  function make(tag, attrs, text) {
+    var e = document.createElement(tag);
+    for (var k in attrs) if (Object.prototype.hasOwnProperty.call(attrs, k)) e.setAttribute(k, attrs[k]);
+    if (text != null) e.textContent = text;
+    return e;
+  }
+  function twinAct(action, seq, link) {
+    if (Module._bos_twin_act) Module._bos_twin_act(action, seq || 0, link == null ? -1 : link);
+  }
+
+  // The menu: Enter or Space on the button opens it on its first item; Up/Down/Home/End and Tab move
+  // through the items; Escape closes it and gives the focus back to the button, as leaving it does.
+  function menuItems() { return Array.prototype.slice.call(twin.menu.querySelectorAll('[role="menuitem"]')); }
+  function openMenu() {
+    twin.panel.hidden = false;
+    twin.button.setAttribute('aria-expanded', 'true');
+    var items = menuItems();
+    if (items.length) items[0].focus();
+  }
+  function closeMenu(refocus) {
+    if (twin.panel.hidden) return;
+    twin.panel.hidden = true;
+    twin.button.setAttribute('aria-expanded', 'false');
+    if (refocus) twin.button.focus();
+  }
+  function onMenuKey(e) {
+    if (e.key === 'Escape' && !twin.panel.hidden) {
+      e.preventDefault();
+      closeMenu(true);
+      return;
+    }
+    var items = menuItems();
+    var i = items.indexOf(document.activeElement);
+    if (i < 0) return;
+    var to = e.key === 'ArrowDown' ? (i + 1) % items.length : e.key === 'ArrowUp' ? (i + items.length - 1) % items.length :
+      e.key === 'Home' ? 0 : e.key === 'End' ? items.length - 1 : -1;
+    if (to >= 0) {
+      e.preventDefault();
+      items[to].focus();
+    }
+  }
+  function chooseMenuItem(item) {
+    if (item.confirm) {
+      closeMenu(false);
+      twin.question.textContent = item.confirm;
+      twin.cancel.textContent = item.cancel;
+      twin.ok.textContent = item.label;
+      twin.pending = item.action;
+      twin.dialog.showModal();
+      twin.cancel.focus();  // the safe answer first
+    } else {
+      closeMenu(true);
+      twinAct(item.action);
+    }
+  }
+  function setMenu(menu) {
+    twin.button.setAttribute('aria-label', menu.label);
+    twin.button.title = menu.label;
+    twin.about.textContent = menu.about;
+    // In place when the items are the same in number, so the focused one keeps the focus ("Texto maior"
+    // becomes "Texto normal").
+    var items = menuItems();
+    if (items.length !== menu.items.length) {
+      twin.menu.textContent = '';
+      items = menu.items.map(function () {
+        var b = make('button', { type: 'button', role: 'menuitem', 'class': 'twin-menuitem' });
+        twin.menu.appendChild(b);
+        return b;
+      });
+    }
+    menu.items.forEach(function (item, i) {
+      items[i].textContent = item.label;
+      items[i].bosItem = item;
+    });
+  }
+  function setBanner(banner) {
+    var key = banner ? JSON.stringify(banner) : '';
+    if (twin.banner.bosKey === key) return;
+    twin.banner.bosKey = key;
+    twin.banner.textContent = '';
+    if (!banner) return;
+    twin.banner.appendChild(make('p', {}, banner.text));
+    var b = make('button', { type: 'button', 'class': 'twin-primary' }, banner.label);
+    b.addEventListener('click', function () { twinAct(banner.action); });
+    twin.banner.appendChild(b);
+  }
+
+  // One message of the log: an <article> named by its first paragraph, then its links and its actions.
+  function makeItem(m, shape) {
+    var item = make('article', { id: 'bos-m-' + m.seq, tabindex: '-1', 'aria-labelledby': 'bos-m-' + m.seq + '-name' });
+    item.bosSeq = m.seq;
+    item.bosShape = shape;
+    var p = make('p', { id: 'bos-m-' + m.seq + '-name' });
+    item.bosName = document.createTextNode(m.name);
+    p.appendChild(item.bosName);
+    item.appendChild(p);
+    m.links.forEach(function (l, i) {
+      var a = make('a', { href: l.href, target: '_blank', rel: 'noopener noreferrer', 'data-action': String(l.action),
+        'data-link': String(i) }, l.label);
+      item.appendChild(a);
+    });
+    m.actions.forEach(function (a, i) {
+      item.appendChild(make('button', { type: 'button', 'data-action': String(a.action), 'class': i ? '' : 'twin-primary' }, a.label));
+    });
+    return item;
+  }
+  function putItem(m, appended) {
+    var shape = JSON.stringify([m.actions, m.links]);
+    var old = twin.items.get(m.seq);
+    if (old && old.bosShape === shape) {
+      old.bosName.data = m.name;  // a text change only: the log announces additions, not every tick
+      return;
+    }
+    var item = makeItem(m, shape);
+    // A message that failed (or was sent again) is a new node, so the live region reads it with its buttons.
+    if (old) twin.log.replaceChild(item, old);
+    else appended.appendChild(item);
+    twin.items.set(m.seq, item);
+  }
+  function onLogClick(e) {
+    var t = e.target && e.target.closest ? e.target.closest('[data-action]') : null;
+    var item = t && t.closest('article');
+    if (!t || !item) return;
+    e.preventDefault();  // a link opens through the app, as a tap on its chip does
+    twinAct(+t.getAttribute('data-action'), item.bosSeq, t.hasAttribute('data-link') ? +t.getAttribute('data-link') : -1);
+  }
+
+  // Where the focus goes when the element holding it goes away (a retried, deleted or cleared message, the
+  // banner after "Tentar agora"): its message, else a neighbour, else the composer. Never lost on <body>.
+  function focusSpot() {
+    var a = document.activeElement;
+    if (!a || a === document.body) return null;
+    var item = twin.log.contains(a) ? a.closest('article') : null;
+    if (item) return { item: item, next: item.nextElementSibling, prev: item.previousElementSibling };
+    if (twin.banner.contains(a)) return {};
+    return null;
+  }
+  function restoreFocus(spot) {
+    var a = document.activeElement;
+    if (!spot || (a && a !== document.body && document.contains(a))) return;
+    var kept = spot.item && twin.items.get(spot.item.bosSeq);
+    var to = [kept, spot.next, spot.prev, input].filter(function (e) { return e && e.isConnected; })[0];
+    if (to) to.focus();
+  }
+
+  Module.bosTwins = function (u) {
+    if (!twin) return;
+    var spot = focusSpot();
+    if (u.controls) {
+      setMenu(u.controls.menu);
+      if (twin.status.textContent !== u.controls.status) twin.status.textContent = u.controls.status;
+      setBanner(u.controls.banner);
+    }
+    if (u.reset) {
+      twin.items.forEach(function (e) { e.remove(); });
+      twin.items.clear();
+    }
+    (u.remove || []).forEach(function (seq) {
+      var e = twin.items.get(seq);
+      if (e) e.remove();
+      twin.items.delete(seq);
+    });
+    var appended = document.createDocumentFragment();
+    (u.put || []).forEach(function (m) { putItem(m, appended); });
+    twin.log.appendChild(appended);  // new messages come after every shown one (page_twins.hpp)
+    restoreFocus(spot);
+  };
+
+  function setupTwins() {
+    var app = document.getElementById('app');
+    var log = document.getElementById('bos-log');
+    if (!app || !log) return;
+    var box = make('div', { id: 'bos-twins' });
+    var button = make('button', { id: 'bos-menu-button', type: 'button', 'class': 'twin-menu-button', 'aria-haspopup': 'menu',
+      'aria-expanded': 'false', 'aria-controls': 'bos-menu' });
+    button.appendChild(make('span', { 'aria-hidden': 'true' }, '\u22EE'));
+    var panel = make('div', { id: 'bos-menu-panel', 'class': 'twin-menu-panel' });
+    panel.hidden = true;
+    var menu = make('div', { id: 'bos-menu', role: 'menu', 'aria-labelledby': 'bos-menu-button' });
+    var about = make('p', { 'class': 'twin-about' });
+    panel.appendChild(menu);
+    panel.appendChild(about);
+    var banner = make('div', { id: 'bos-banner', 'class': 'twin-banner', role: 'status' });
+    var status = make('p', { id: 'bos-status', 'class': 'visually-hidden' });
+    var dialog = make('dialog', { id: 'bos-confirm', 'class': 'twin-dialog', role: 'alertdialog', 'aria-labelledby': 'bos-confirm-text' });
+    var question = make('p', { id: 'bos-confirm-text' });
+    var answers = make('div', { 'class': 'twin-dialog-answers' });
+    var cancel = make('button', { type: 'button' });
+    var ok = make('button', { type: 'button', 'class': 'twin-danger' });
+    answers.appendChild(cancel);
+    answers.appendChild(ok);
+    dialog.appendChild(question);
+    dialog.appendChild(answers);
+    [button, panel, banner, status, dialog].forEach(function (e) { box.appendChild(e); });
+    app.insertBefore(box, log);  // after the composer: the focus order starts there
+    twin = { button: button, panel: panel, menu: menu, about: about, banner: banner, status: status, dialog: dialog,
+      question: question, cancel: cancel, ok: ok, pending: -1, log: log, items: new Map() };
+
+    button.addEventListener('click', function () {
+      if (panel.hidden) openMenu();
+      else closeMenu(false);
+    });
+    box.addEventListener('keydown', onMenuKey);
+    menu.addEventListener('click', function (e) {
+      var b = e.target && e.target.closest ? e.target.closest('[role="menuitem"]') : null;
+      if (b && b.bosItem) chooseMenuItem(b.bosItem);
+    });
+    // Leaving the menu (Tab past its last item, a click elsewhere) closes it.
+    [button, panel].forEach(function (e) {
+      e.addEventListener('focusout', function (ev) {
+        var to = ev.relatedTarget;
+        if (!to || (!panel.contains(to) && to !== button)) closeMenu(false);
+      });
+    });
+    cancel.addEventListener('click', function () { dialog.close(); });
+    ok.addEventListener('click', function () {
+      var action = twin.pending;
+      dialog.close();
+      twinAct(action);
+    });
+    // Escape (the dialog's own cancel), either answer: the focus goes back to where the question came from.
+    dialog.addEventListener('close', function () {
+      twin.pending = -1;
+      button.focus();
+    });
+    log.addEventListener('click', onLogClick);
+  }
+
   // [SECTION] Ready ---------------------------------------------------------------------------------
   // `lang`: the app's language ("pt" or "en", src/app/boot_config.cpp language_from), so the composer
   // speaks the same language as the chat.
@@ -306,6 +546,7 @@
     window.BOSShell = { wake: function () { if (Module._bos_wake) Module._bos_wake(); } };
 
     setupComposer();
+    setupTwins();
     pushEnv();
     window.addEventListener('resize', pushEnv);
     if (darkQuery && darkQuery.addEventListener) darkQuery.addEventListener('change', pushEnv);

@@ -12,6 +12,7 @@
 #include "app/app.hpp"
 #include "ui/chat_view.hpp"
 #include "ui/fonts.hpp"
+#include "ui/page_twins.hpp"
 #include "ui/pointer.hpp"
 
 namespace bos::web {
@@ -25,17 +26,13 @@ class WebPort final : public app::Port {
   void store_write(const std::string& key, const std::string& value) override;
   void notify(const std::string& title, const std::string& body) override;
   void set_title(const std::string& title) override;
-  void announce(const std::string& text) override;
+  void announce(const std::string& text) override;  // nothing: the log's twins are the announcements
   void dispatch_event(const char* name, const std::string& detail_json) override;
   void log(LogLevel level, const std::string& text) override;
   void request_frame() override;
   void copy_to_clipboard(const std::string& text) override;
   void open_url(const std::string& url) override;
   void request_notification_permission() override;
-  void flush_announcements();  // once per frame: a burst of messages is one DOM update, not thousands
-
-  std::vector<std::string> pending_announcements;
-
   // Emscripten socket handles by connection generation: handles are never trusted on their own.
   std::map<uint32_t, EMSCRIPTEN_WEBSOCKET_T> sockets;
 };
@@ -44,6 +41,7 @@ struct State {
   WebPort port;
   app::App* app = nullptr;
   ui::ChatView view;
+  ui::PageTwins twins;       // the canvas's accessible DOM twins (twins.cpp)
   ui::Pointer pointer;
   // rendering
   int gl_context = 0;
@@ -76,6 +74,8 @@ int64_t now_ms();
 // layout is computed, not discovered); input needs three (ImGui shows hover and press a frame late).
 void wake(int frames = 1);
 void after_event();          // re-arm the deadline timer after any event reached the engine
+// Brings the page's accessible twins up to date with what the canvas shows (twins.cpp); once per frame.
+void sync_twins(int64_t now);
 void rebuild_fonts();
 std::string page_string(int which);
 std::string stored(const std::string& key);

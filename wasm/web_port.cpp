@@ -1,7 +1,7 @@
 // web_port.cpp: the engine's effects carried out in the browser.
 //   WebSocket   Emscripten's WebSocket API (-lwebsocket.js), guarded against its 3.1.6 traps
 //   Storage     localStorage, guarded (private mode, quota, disabled)
-//   Page        Notification API, document.title, the role="log" live region, CustomEvents, console,
+//   Page        Notification API, document.title, CustomEvents, console,
 //               and what the resident asked for in the view: clipboard, links, notification permission
 #include <emscripten.h>
 #include <emscripten/websocket.h>
@@ -62,21 +62,6 @@ EM_JS(void, bos_js_notify, (const char* title, const char* body), {
 });
 
 EM_JS(void, bos_js_set_title, (const char* title), { document.title = UTF8ToString(title); });
-
-// `text`: the new messages of one frame, separated by "\n\u001e\n" (record separator).
-EM_JS(void, bos_js_announce, (const char* text), {
-  var log = document.getElementById('bos-log');
-  if (!log) return;
-  var items = UTF8ToString(text).split('\n\u001e\n');
-  var frag = document.createDocumentFragment();
-  for (var i = Math.max(0, items.length - 50); i < items.length; i++) {
-    var p = document.createElement('p');
-    p.textContent = items[i];
-    frag.appendChild(p);
-  }
-  log.appendChild(frag);
-  while (log.childNodes.length > 50) log.removeChild(log.firstChild);
-});
 
 EM_JS(void, bos_js_dispatch, (const char* name, const char* json), {
   try {
@@ -200,21 +185,9 @@ void WebPort::ws_close(uint32_t conn, int code, const std::string& reason) {
 void WebPort::store_write(const std::string& key, const std::string& value) { bos_js_store_set(key.c_str(), value.c_str()); }
 void WebPort::notify(const std::string& title, const std::string& body) { bos_js_notify(title.c_str(), body.c_str()); }
 void WebPort::set_title(const std::string& title) { bos_js_set_title(title.c_str()); }
-void WebPort::announce(const std::string& text) {
-  if (pending_announcements.size() >= 50) pending_announcements.erase(pending_announcements.begin());
-  pending_announcements.push_back(text);
-}
-
-void WebPort::flush_announcements() {
-  if (pending_announcements.empty()) return;
-  std::string joined;
-  for (const auto& t : pending_announcements) {
-    if (!joined.empty()) joined += "\n\x1e\n";
-    joined += t;
-  }
-  pending_announcements.clear();
-  bos_js_announce(joined.c_str());
-}
+// The role="log" live region holds the messages' accessible twins (ui/page_twins, synced once per frame),
+// whose arrival screen readers announce: a second copy of each message here would be read twice.
+void WebPort::announce(const std::string& text) { (void)text; }
 void WebPort::dispatch_event(const char* name, const std::string& detail_json) { bos_js_dispatch(name, detail_json.c_str()); }
 void WebPort::log(LogLevel level, const std::string& text) { bos_js_log(static_cast<int>(level), text.c_str()); }
 void WebPort::request_frame() { wake(); }

@@ -7,6 +7,7 @@
 #include "app/boot_config.hpp"
 #include "core/limits.hpp"
 #include "core/outbox.hpp"
+#include "ui/chat_layout.hpp"
 #include "ui/theme.hpp"
 #include "ui/view_state.hpp"
 
@@ -98,6 +99,12 @@ std::string css_hex(uint32_t rgb) {
 
 std::string dump(const ordered_json& j) { return j.dump(-1, ' ', true, ordered_json::error_handler_t::replace); }
 
+std::string css_px(float px) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%gpx", static_cast<double>(px));
+  return buf;
+}
+
 }  // namespace
 
 std::string page_facts_json() {
@@ -137,6 +144,14 @@ std::string page_theme_css() {
   css += "  --error: " + css_hex(d.error) + ";\n";
   css += "  --border: " + css_hex(d.assistant_border) + ";\n";
   css += "  --track: " + css_hex(d.separator) + ";\n";
+  // The canvas's header and menu sizes (ui/chat_layout.hpp): the page's accessible twins show themselves
+  // over their canvas twins when they have the keyboard focus (style.css, "Accessible twins").
+  css += "  --header-h: " + css_px(ui::layout::kHeaderH) + ";\n";
+  css += "  --margin-x: " + css_px(ui::layout::kMarginX) + ";\n";
+  css += "  --touch-target: " + css_px(ui::layout::kTouchTarget) + ";\n";
+  css += "  --chip-h: " + css_px(ui::layout::kChipH) + ";\n";
+  css += "  --menu-overlap: " + css_px(ui::layout::kMenuOverlap) + ";\n";
+  css += "  --menu-max-w: " + css_px(ui::layout::kMenuMaxW) + ";\n";
   css += "}\n";
   css += "@media (prefers-color-scheme: light) {\n";
   css += "  :root { --bg: " + css_hex(l.bg) + "; --panel: " + css_hex(l.panel) + "; --text: " + css_hex(l.text) +

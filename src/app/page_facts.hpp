@@ -2,7 +2,8 @@
 // there is one source for each: the message length limits (core/limits.hpp), the pt-BR/en texts only the
 // page shows (here: they never reach the wasm), the language rule and the storage-key format
 // (app/boot_config), the browsers the shell
-// accepts, the notification permission codes (ui/view_state.hpp) and the colours (ui/theme.hpp).
+// accepts, the notification permission codes (ui/view_state.hpp), the colours (ui/theme.hpp) and the
+// header's sizes (ui/chat_layout.hpp).
 //
 // Some are needed before the wasm runs (boot.js explains an unsupported browser or a failed download), so
 // they are generated at build time: bos_page_facts writes facts.js (`window.BOSFacts = {...}`) and
@@ -27,7 +28,7 @@ inline constexpr SupportFloor kSupportFloor{};
 std::string page_facts_json();
 // The same as a script: `window.BOSFacts = <json>;` (ASCII only, so any ES5 engine parses it).
 std::string page_facts_js();
-// The CSS custom properties style.css uses (--bg, --panel, ...), dark first, light under
+// The CSS custom properties style.css uses (--bg, --panel, ..., --header-h, ...), dark first, light under
 // prefers-color-scheme.
 std::string page_theme_css();
 

@@ -54,6 +54,14 @@ constexpr Entry kTexts[] = {
     {"Endere\xC3\xA7o do servidor inv\xC3\xA1lido", "Invalid server address"},
     {"Suas mensagens ficam guardadas e ser\xC3\xA3o enviadas quando a conex\xC3\xA3o voltar.",
      "Your messages are kept and will be sent when the connection is back."},
+    {"Menu", "Menu"},
+    {"aguardando envio", "waiting to be sent"},
+    {"enviada", "sent"},
+    {"entregue", "delivered"},
+    {"respondida", "answered"},
+    {"n\xC3\xA3o enviada", "not sent"},
+    {"n\xC3\xA3o enviada, grande demais para o servidor", "not sent, too big for the server"},
+    {"recebida", "received"},
 };
 static_assert(sizeof(kTexts) / sizeof(kTexts[0]) == static_cast<std::size_t>(Text::kCount),
               "kTexts must have one entry per Text");

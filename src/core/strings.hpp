@@ -38,6 +38,16 @@ enum class Text {
   NewMessages,           // "Novas mensagens"
   InvalidEndpoint,       // "Endereço do servidor inválido"
   OfflineReassure,       // "Suas mensagens ficam guardadas..."
+  // The page's accessible twins of the canvas (ui/page_twins): the menu button's name and each message's
+  // delivery state in its accessible name "<sender>, <time>, <state>: <text>".
+  Menu,                  // "Menu"
+  StateQueued,           // "aguardando envio" (the clock)
+  StateSent,             // "enviada" (one tick)
+  StateDelivered,        // "entregue" (two ticks: the server acknowledged it)
+  StateAnswered,         // "respondida" (two blue ticks)
+  StateFailed,           // "não enviada"
+  StateFailedTooBig,     // "não enviada, grande demais para o servidor"
+  StateReceived,         // "recebida" (the assistant's answers, notices)
   kCount
 };
 

@@ -18,6 +18,7 @@
 
 #include "core/utf8.hpp"
 #include "imgui_internal.h"  // ImRect, ImGuiButtonFlags_AllowItemOverlap
+#include "ui/actions.hpp"
 #include "ui/chat_layout.hpp"
 #include "ui/text_util.hpp"
 
@@ -234,7 +235,7 @@ void ChatView::draw_banner(const ViewContext& ctx, const ImVec2& pos, float widt
   dl->AddText(small, small->FontSize, ImVec2(left, pos.y + (height - th) / 2), theme_.text, reassure, nullptr, wrap);
   if (chip("##try_now", label, ImVec2(right - chip_w, pos.y + (height - kChipH * d) / 2), small, theme_.accent,
            theme_.accent_text, d, nullptr)) {
-    out.try_now = true;
+    request(Action::TryNow, nullptr, {}, out);
   }
 }
 
@@ -256,14 +257,16 @@ void ChatView::draw_menu(const ViewState& state, const ViewContext& ctx, Intents
   if (ImGui::BeginPopup("##menu_popup")) {
     const float w = std::min(kMenuMaxW * d, disp.x - 2 * kMarginX * d);
     const ImVec2 item(w, kTouchTarget * d);
-    if (ctx.notifications == NotificationsState::Default &&
-        ImGui::Selectable(text(lang_, Text::NotificationsEnable), false, 0, item)) {
-      out.enable_notifications = true;
+    // The rows of ui/actions' menu table: the page's accessible menu is built from the same ones.
+    for (const MenuEntry& entry : menu_entries({state.large_text, ctx.notifications})) {
+      if (!ImGui::Selectable(text(lang_, entry.label), false, 0, item)) continue;
+      if (entry.confirm != Text::kCount) {
+        confirm_ = entry;  // asked first, in the dialog below
+        confirm_pending_ = true;
+      } else {
+        request(entry.action, nullptr, {}, out);
+      }
     }
-    if (ImGui::Selectable(text(lang_, state.large_text ? Text::NormalText : Text::LargerText), false, 0, item)) {
-      out.toggle_large_text = true;
-    }
-    if (ImGui::Selectable(text(lang_, Text::ClearConversation), false, 0, item)) confirm_clear_ = true;
     ImGui::Separator();
     ImGui::PushFont(ctx.fonts.small);
     ImGui::PushStyleColor(ImGuiCol_Text, theme_.muted);
@@ -273,17 +276,17 @@ void ChatView::draw_menu(const ViewState& state, const ViewContext& ctx, Intents
     ImGui::PopFont();
     ImGui::EndPopup();
   }
-  if (confirm_clear_) {
-    ImGui::OpenPopup("##confirm_clear");
-    confirm_clear_ = false;
+  if (confirm_pending_) {
+    ImGui::OpenPopup("##confirm");
+    confirm_pending_ = false;
   }
   const ImVec2 display = ImGui::GetIO().DisplaySize;
   ImGui::SetNextWindowPos(ImVec2(display.x / 2, display.y / 2), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
   ImGui::SetNextWindowSize(ImVec2(std::min(display.x - 2 * kDialogMargin * d, kDialogMaxW * d), 0));
   ImGui::PushStyleColor(ImGuiCol_ModalWindowDimBg, kDialogDim);
-  if (ImGui::BeginPopupModal("##confirm_clear", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize)) {
+  if (ImGui::BeginPopupModal("##confirm", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize)) {
     ImGui::PushTextWrapPos(0);
-    const char* q = text(lang_, Text::ClearConfirm);
+    const char* q = text(lang_, confirm_.confirm);
     ImGui::TextUnformatted(q);
     ImGui::PopTextWrapPos();
     ImGui::Dummy(ImVec2(0, kDialogGap * d));
@@ -295,9 +298,9 @@ void ChatView::draw_menu(const ViewState& state, const ViewContext& ctx, Intents
     ImGui::PushStyleColor(ImGuiCol_Button, theme_.error);
     ImGui::PushStyleColor(ImGuiCol_ButtonHovered, theme_.error);
     ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32_WHITE);
-    if (ImGui::Button(text(lang_, Text::ClearConversation))) {
-      out.clear_history = true;
-      selected_seq_ = 0;
+    if (ImGui::Button(text(lang_, confirm_.label))) {
+      request(confirm_.action, nullptr, {}, out);
+      if (confirm_.action == Action::ClearConversation) selected_seq_ = 0;
       ImGui::CloseCurrentPopup();
     }
     ImGui::PopStyleColor(3);
@@ -341,7 +344,7 @@ ChatView::Layout ChatView::layout_message(const ChatMessage& m, const ViewContex
   }
   L.links = find_links(m.text);
   L.right = m.role == Role::User;
-  L.actions = m.seq == selected_seq_ || m.state == MessageState::Failed;
+  L.actions = !message_actions(m, m.seq == selected_seq_).empty();
   const bool card = m.role == Role::Notification;
   const float max_w = card ? std::min(width - 2 * kMarginX * d, kCardMaxW * d)
                            : std::min(width * kBubbleMaxWidthFraction, kBubbleMaxW * d);
@@ -689,7 +692,7 @@ void ChatView::draw_message(const ChatMessage& m, const ViewContext& ctx, const 
     const std::string label = link_label(link);
     ImGui::PushID(link_index++);
     if (chip("##link", label.c_str(), ImVec2(cx, cy), small, theme_.chip, theme_.accent, d, nullptr)) {
-      out.open_url = link_target(link);
+      request(Action::OpenLink, &m, link, out);
     }
     ImGui::PopID();
     cy += kChipH * d;
@@ -710,32 +713,32 @@ void ChatView::draw_message(const ChatMessage& m, const ViewContext& ctx, const 
   if (L.actions) {
     float ax = L.right ? b1.x : b0.x;
     const float ay = b1.y + kActionsGap * d;
-    struct Action {
+    // The message's actions from ui/actions (the page's log offers the same ones, but Copy).
+    struct Chip {
+      Action action;
       const char* id;
-      Text label;
       ImU32 bg, fg;
     };
-    std::vector<Action> actions;
-    if (m.state == MessageState::Failed) {
-      actions.push_back({"##retry", Text::Retry, theme_.accent, theme_.accent_text});
-      actions.push_back({"##delete", Text::Delete, theme_.chip, theme_.error});
+    std::vector<Chip> chips;
+    for (Action a : message_actions(m, selected)) {
+      switch (a) {
+        case Action::Retry: chips.push_back({a, "##retry", theme_.accent, theme_.accent_text}); break;
+        case Action::Delete: chips.push_back({a, "##delete", theme_.chip, theme_.error}); break;
+        default: chips.push_back({a, "##copy", theme_.chip, theme_.text}); break;
+      }
     }
-    if (selected) actions.push_back({"##copy", Text::Copy, theme_.chip, theme_.text});
     float total = 0;
-    for (const auto& a : actions) {
-      total += small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, text(lang_, a.label)).x + 2 * kPadX * d + kChipGap * d;
+    for (const auto& c : chips) {
+      total += small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, text(lang_, action_label(c.action))).x + 2 * kPadX * d +
+               kChipGap * d;
     }
     if (L.right) ax -= total - kChipGap * d;
-    for (const auto& a : actions) {
+    for (const auto& c : chips) {
       float w = 0;
-      if (chip(a.id, text(lang_, a.label), ImVec2(ax, ay), small, a.bg, a.fg, d, &w)) {
-        if (a.label == Text::Retry) out.retry_id = m.id;
-        else if (a.label == Text::Delete) out.delete_id = m.id;
-        else if (a.label == Text::Copy) {
-          out.copy_text = m.text;
-          selected_seq_ = 0;
-          rows_dirty_ = true;
-        }
+      if (chip(c.id, text(lang_, action_label(c.action)), ImVec2(ax, ay), small, c.bg, c.fg, d, &w) &&
+          request(c.action, &m, {}, out) && c.action == Action::Copy) {
+        selected_seq_ = 0;
+        rows_dirty_ = true;
       }
       ax += w + kChipGap * d;
     }

@@ -17,6 +17,7 @@
 
 #include "core/chat.hpp"
 #include "imgui.h"
+#include "ui/actions.hpp"
 #include "ui/fonts.hpp"
 #include "ui/intents.hpp"
 #include "ui/pointer.hpp"
@@ -139,7 +140,8 @@ class ChatView {
   uint64_t selected_seq_ = 0;
   bool animating_ = false;
   int64_t wake_at_ms_ = 0;
-  bool confirm_clear_ = false;
+  MenuEntry confirm_;             // the menu item whose question the dialog asks
+  bool confirm_pending_ = false;  // open the dialog in this frame
   ComposerPlacement composer_;
   Lang lang_ = Lang::Pt;
 };

@@ -1,0 +1,64 @@
+// actions.hpp: every action the resident can take in the chat, in one table, and the one place an action
+// becomes an intent (ui/intents.hpp, carried out by app/App::apply).
+//
+// Both faces of the chat are built from it: the canvas (ui/chat_view: the header menu, the chips under a
+// message, the connection banner) and the page's accessible twins for screen readers and keyboards
+// (ui/page_twins → wasm/pre.js: a role="menu", the log's buttons and links). So an action added here shows
+// up in both, and a page control does exactly what the canvas does:
+//   - a menu item: one row in kMenu (actions.cpp), one Action, one case in request(), one Intents field;
+//   - a message action: message_actions() and request().
+// No ImGui, no DOM.
+#pragma once
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "core/chat.hpp"
+#include "core/strings.hpp"
+#include "ui/intents.hpp"
+#include "ui/view_state.hpp"
+
+namespace bos::ui {
+
+// Codes cross to the page's JavaScript and come back from it as they are; never stored.
+enum class Action : uint8_t {
+  TryNow,               // the connection banner's "Tentar agora"
+  Retry,                // under a message that could not be sent
+  Delete,               // under that message
+  Copy,                 // under a selected bubble (the canvas only: the page's own text is selectable)
+  OpenLink,             // a link in a message
+  EnableNotifications,  // the menu (kMenu's rows)
+  ToggleLargeText,
+  ClearConversation,
+  kCount
+};
+
+// What the menu depends on besides the table itself.
+struct MenuFacts {
+  bool large_text = false;
+  NotificationsState notifications = NotificationsState::Unsupported;
+};
+
+// One item of the header menu as it shows now.
+struct MenuEntry {
+  Action action = Action::kCount;
+  Text label = Text::kCount;
+  Text confirm = Text::kCount;  // asked first, with "Cancelar" and `label` as the answers; kCount: not asked
+};
+
+// The header menu, in order, as it shows now.
+std::vector<MenuEntry> menu_entries(const MenuFacts& facts);
+
+// The actions under a message, in the order they show (`selected`: the canvas's tapped bubble).
+std::vector<Action> message_actions(const ChatMessage& m, bool selected);
+
+// The label of a banner or message action (Text::kCount for the menu's: menu_entries() has those).
+Text action_label(Action a);
+
+// Writes what `action` asks for into `out`: the one place an action becomes an intent. `m` is the message
+// for Retry, Delete, Copy and OpenLink, `link` the link (one of find_links(m->text)) for OpenLink; a menu
+// action with a confirmation is asked here only once the resident said yes. Returns false and writes
+// nothing when the action does not apply (no message, a message that is not failed, not a link).
+bool request(Action action, const ChatMessage* m, std::string_view link, Intents& out);
+
+}  // namespace bos::ui
