@@ -47,12 +47,13 @@ export async function startDevserver({ port = 0, args = [], staticDir = DIST } =
     ws: `ws://127.0.0.1:${actualPort}`,
     child,
     async stop() {
-      if (child.exitCode !== null) return;
+      // exitCode stays null after a signal (kill() below): then it is gone too, and 'exit' will not come again.
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       await once(child, 'exit');
     },
     async kill() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGKILL');
       await once(child, 'exit');
     },
