@@ -275,10 +275,13 @@ describe('a11y', () => {
       assert.deepEqual(await noProblems(p), []);
       t.diagnostic(`keyboard flow: ${Math.round((Date.now() - started) / 1000)} s`);
 
-      // The connection banner, with the server down: audited, and "Tentar agora" from the keyboard.
+      // The connection banner, with the server down: audited, and "Tentar agora" from the keyboard. The
+      // gateway refuses the connection first (4001: the client waits to be asked, no automatic retry), so
+      // the banner is there at once instead of after five failed attempts, and only the key reconnects.
+      assert.equal((await api.json('/__dev/close', { user_id: 'teclado-1', code: 4001 })).body.closed, 1);
+      await waitStatus(p, 'failed');
       const port = api.port;
       await api.kill();
-      await waitStatus(p, 'failed', 60000);  // five failed attempts
       await p.waitForSelector('#bos-banner button');
       const v = await audit(p, 'connection banner');
       t.diagnostic(`connection banner: ${JSON.stringify(AXE_RESULTS['connection banner'].byImpact)} ${v.map((x) => x.id).join(' ')}`);
@@ -289,15 +292,16 @@ describe('a11y', () => {
         const tryNow = await tabTo(p, (x) => x.tag === 'BUTTON' && x.text === 'Tentar agora');
         assertVisibleFocus(tryNow, 'Tentar agora');
         await screenshot(p, 'a11y-banner-focused');
-        // Only the key can reconnect this quickly: the next automatic try is seconds away.
-        const left = Number((await p.evaluate(() => window.BuildingOS.state().statusText)).match(/(\d+) s/)?.[1] || 0);
+        assert.equal((await p.evaluate(() => window.BuildingOS.state())).status, 'failed', 'nothing reconnected by itself');
         await p.keyboard.press('Enter');
-        await waitStatus(p, 'connected', left > 3 ? 2500 : 10000);
+        await waitStatus(p, 'connected');
         assert.equal((await focused(p)).id, 'composer-input', 'the focus leaves the banner that went away for the composer');
-        assert.deepEqual(await noProblems(p), []);
+        // The refusal this test asked for is logged as an error; nothing else may be.
+        assert.deepEqual((await noProblems(p)).filter((x) => !/server closed the connection with 4001 /.test(x)), []);
       } finally {
         await again.stop();
       }
+      t.diagnostic(`keyboard flow and banner: ${Math.round((Date.now() - started) / 1000)} s`);
     } finally {
       await ctx.close();
       await api.stop();

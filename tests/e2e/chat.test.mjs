@@ -124,9 +124,10 @@ describe('chat', () => {
   });
 
   it('mirrors new messages into the hidden live region', async () => {
+    // Each message is an item of the log named "<sender>, <time>, <state>: <text>" (src/ui/page_twins).
     const texts = await page.evaluate(() => [...document.querySelectorAll('#bos-log p')].map((p) => p.textContent));
-    assert.ok(texts.includes('Aviso: O elevador chegou ao seu andar'));
-    assert.ok(texts.some((t) => t.startsWith('Assistente: ')));
+    assert.ok(texts.some((t) => /^Aviso importante, \d\d:\d\d, recebida: O elevador chegou ao seu andar$/.test(t)), texts.join('\n'));
+    assert.ok(texts.some((t) => /^Assistente, \d\d:\d\d, recebida: /.test(t)), texts.join('\n'));
     assert.equal(await page.getAttribute('#bos-log', 'role'), 'log');
   });
 

@@ -202,7 +202,7 @@ export function engineSuite(engineName) {
       const n = await waitMessage(page, { role: 'notification' });
       assert.equal(n.text, 'O elevador chegou ao seu andar');
       assert.equal(n.priority, 'high');
-      await page.waitForFunction(() => [...document.querySelectorAll('#bos-log p')].some((p) => p.textContent === 'Aviso: O elevador chegou ao seu andar'), null, { timeout: 5000 });
+      await page.waitForFunction(() => [...document.querySelectorAll('#bos-log p')].some((p) => /^Aviso importante, \d\d:\d\d, recebida: O elevador chegou ao seu andar$/.test(p.textContent)), null, { timeout: 5000 });
       assert.equal(await page.evaluate(() => document.getElementById('bos-log').getAttribute('role')), 'log');
     });
 
