@@ -91,6 +91,10 @@ describe('a11y', () => {
       // Links open through the app (App::apply → window.open): recorded, not opened.
       window.__opened = [];
       window.open = (url, target, features) => { window.__opened.push({ url, target, features }); return null; };
+      // Every frame the main loop asks for (Emscripten looks requestAnimationFrame up at each frame).
+      window.__frames = 0;
+      const raf = window.requestAnimationFrame.bind(window);
+      window.requestAnimationFrame = (cb) => { window.__frames++; return raf(cb); };
     });
     page = await openPage(context, server.http + '/#resident=a11y-1');
     await waitReady(page);
@@ -112,6 +116,25 @@ describe('a11y', () => {
     const v = await audit(page, 'chat');
     t.diagnostic(`chat: ${JSON.stringify(AXE_RESULTS.chat.byImpact)} ${v.map((x) => x.id).join(' ')}`);
     assert.deepEqual(seriousOrWorse(v), []);
+  });
+
+  it('idle: with the twins in sync the page draws nothing', async () => {
+    const frames = () => page.evaluate(() => window.__frames);
+    // Settled: no frame asked for in 500 ms (within 10 s of the last change).
+    const deadline = Date.now() + 10000;
+    let last = await frames();
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 500));
+      const now = await frames();
+      if (now === last) break;
+      assert.ok(Date.now() < deadline, `the page never went idle (${now} frames)`);
+      last = now;
+    }
+    assert.ok(last > 0, 'frames are counted');
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(await frames(), last, 'no frame in 1.5 s of idle');
+    assert.equal(await page.evaluate(() => document.querySelectorAll('#bos-log > article').length),
+      (await page.evaluate(() => window.BuildingOS.messages())).filter((m) => !m.temporary).length);
   });
 
   it('the accessibility tree: every message with its sender, time and state; the menu as a control', async () => {
