@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "web.hpp"
 
 namespace {
@@ -95,5 +97,32 @@ EMSCRIPTEN_KEEPALIVE void bos_wake() { bos::web::wake(); }
 EMSCRIPTEN_KEEPALIVE void bos_boot(const char* tab_id, const char* entries_json) { bos::web::boot_app(tab_id, entries_json); }
 
 EMSCRIPTEN_KEEPALIVE void bos_adopt(const char* entries_json) { bos::web::adopt(entries_json); }
+
+// [SECTION] Test hooks (window.BuildingOS.__test, docs/testing.md) --------------------------------------
+// Read-only: what the last frame drew where (ui::HitRect), in CSS px of the canvas, and how many frames
+// were drawn. Nothing here changes what the app does.
+EMSCRIPTEN_KEEPALIVE const char* bos_test_layout() {
+  const auto& s = bos::web::state();
+  const float d = s.dpr > 0 ? s.dpr : 1.0f;
+  const auto css = [d](float v) { return static_cast<double>(v / d); };
+  nlohmann::ordered_json j;
+  j["dpr"] = s.dpr;
+  j["width"] = css(static_cast<float>(s.width_px));
+  j["height"] = css(static_cast<float>(s.height_px));
+  j["framesDrawn"] = s.frames_drawn;
+  j["fonts"] = {{"body", s.fonts.body ? css(s.fonts.body->FontSize) : 0.0},
+                {"small", s.fonts.small ? css(s.fonts.small->FontSize) : 0.0}};
+  auto rects = nlohmann::ordered_json::array();
+  for (const auto& r : s.view.hit_rects()) {
+    rects.push_back({{"kind", r.kind}, {"id", r.id}, {"detail", r.detail},
+                     {"x", css(r.vis_min.x)}, {"y", css(r.vis_min.y)},
+                     {"w", css(r.vis_max.x - r.vis_min.x)}, {"h", css(r.vis_max.y - r.vis_min.y)},
+                     {"full", {css(r.min.x), css(r.min.y), css(r.max.x - r.min.x), css(r.max.y - r.min.y)}}});
+  }
+  j["rects"] = std::move(rects);
+  return out(j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+}
+
+EMSCRIPTEN_KEEPALIVE double bos_test_frames_drawn() { return static_cast<double>(bos::web::state().frames_drawn); }
 
 }  // extern "C"

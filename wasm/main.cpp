@@ -286,6 +286,7 @@ void frame() {
                static_cast<float>(bg & 255) / 255.f, 1.f);
   glClear(GL_COLOR_BUFFER_BIT);
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  ++s.frames_drawn;
 
   if (!(s.view.composer() == s.placed)) {
     s.placed = s.view.composer();

@@ -13,6 +13,8 @@
      [SECTION] Tabs           each tab writes only its own storage keys; what closed tabs left is taken over
      [SECTION] Accessible twins  DOM stand-ins for what the canvas draws (menu, dialog, banner, status, the
                               messages in the role="log" region), for screen readers and keyboards
+
+     [SECTION] Test hooks     window.BuildingOS.__test: read-only views of what the last frame drew
      [SECTION] Ready          window.BuildingOS (the automation API) and the page events */
 (function () {
   'use strict';
@@ -522,6 +524,32 @@
     log.addEventListener('click', onLogClick);
   }
 
+  // [SECTION] Test hooks ----------------------------------------------------------------------------
+  // For the e2e tests (docs/testing.md): where the last frame drew what a resident taps or sees, in CSS px
+  // of the viewport, and how many frames were drawn. Read-only: the app records them every frame whether
+  // or not anyone asks, so reading them cannot change what it does. Not part of the automation contract.
+  function testHooks() {
+    function layout() {
+      var l = JSON.parse(UTF8ToString(Module._bos_test_layout()));
+      var c = Module.canvas && Module.canvas.getBoundingClientRect ? Module.canvas.getBoundingClientRect() : { left: 0, top: 0 };
+      l.rects.forEach(function (r) {
+        r.x += c.left;
+        r.y += c.top;
+        r.full[0] += c.left;
+        r.full[1] += c.top;
+      });
+      return l;
+    }
+    return Object.freeze({
+      layout: layout,
+      // The rectangles of one kind ("bubble", "retry", "menu_item", ...; see src/ui/chat_view.hpp HitRect).
+      hitRects: function (kind) {
+        return layout().rects.filter(function (r) { return !kind || r.kind === kind; });
+      },
+      framesDrawn: function () { return Module._bos_test_frames_drawn(); }
+    });
+  }
+
   // [SECTION] Ready ---------------------------------------------------------------------------------
   // `lang`: the app's language ("pt" or "en", src/app/boot_config.cpp language_from), so the composer
   // speaks the same language as the chat.
@@ -537,6 +565,8 @@
       disconnect: function () { Module._bos_api_disconnect(); },
       version: version
     };
+    // Not enumerable: Object.keys(BuildingOS) stays the contract's list.
+    Object.defineProperty(api, '__test', { value: testHooks() });
     Object.freeze(api);
     try {
       Object.defineProperty(window, 'BuildingOS', { value: api, enumerable: true });

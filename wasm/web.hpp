@@ -56,6 +56,7 @@ struct State {
   bool dark = true;
   double last_frame_ms = 0;
   bool first_frame_done = false;
+  uint64_t frames_drawn = 0;  // frames rendered since start (render on demand; read by tests)
   ui::Fonts fonts;
   // page facts pushed from JS
   int tz_offset_min = 0;

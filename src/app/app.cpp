@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/utf8.hpp"
+#include "ui/text_util.hpp"
 
 namespace bos::app {
 
@@ -47,9 +48,12 @@ void App::prepare(const PageInfo& page, const std::string& stored_identity, uint
   config.session_id = identity.session_id;
   config.seed = seed;
   config.lang = lang_;
+  const TestOverrides test = choose_test_overrides(page);
+  if (test.rotate_after_ms > 0) config.rotate_after_ms = test.rotate_after_ms;
   pending_user_ = identity.user_id;
   engine_ = std::make_unique<Engine>(std::move(config));
   if (!endpoint_.note.empty()) port_.log(LogLevel::Warn, endpoint_.note);
+  if (!test.note.empty()) port_.log(test.rotate_after_ms > 0 ? LogLevel::Info : LogLevel::Warn, test.note);
   port_.log(LogLevel::Info, std::string("endpoint ") + endpoint_.url + " (from " + to_string(endpoint_.source) + ")" +
                                 (identity.from_link ? ", resident from the link" : ""));
 }
@@ -153,7 +157,8 @@ void App::run(Effects effects, int64_t now) {
         case UiEventKind::MessageAdded:
           if (const ChatMessage* m = engine_->chat().find_seq(u->seq)) {
             port_.dispatch_event("buildingos:message", message_json(*m));
-            if (!m->temporary) port_.announce(std::string(role_label(lang_, m->role)) + ": " + m->text);
+            std::string nul_free;  // the live log is read like the screen shows it (ui::drawable_text)
+            if (!m->temporary) port_.announce(std::string(role_label(lang_, m->role)) + ": " + std::string(ui::drawable_text(m->text, nul_free)));
           }
           messages_changed = true;
           break;

@@ -121,6 +121,34 @@ EndpointChoice choose_endpoint(const PageInfo& page) {
   return c;
 }
 
+TestOverrides choose_test_overrides(const PageInfo& page) {
+  TestOverrides o;
+  std::string v;
+  if (!query_param(page.search, "rotate_ms", v)) return o;
+  if (!is_loopback_page(page.hostname)) {
+    o.note = "?rotate_ms= ignored: only honoured on loopback pages";
+    return o;
+  }
+  const int64_t max_ms = EngineConfig{}.rotate_after_ms;
+  int64_t n = 0;
+  bool digits = !v.empty() && v.size() <= 10;
+  for (const char c : v) {
+    if (c < '0' || c > '9') {
+      digits = false;
+      break;
+    }
+    n = n * 10 + (c - '0');
+  }
+  if (!digits || n < kMinTestRotateMs || n > max_ms) {
+    o.note = "?rotate_ms= ignored: not a whole number of ms in [" + std::to_string(kMinTestRotateMs) + ", " +
+             std::to_string(max_ms) + "]";
+    return o;
+  }
+  o.rotate_after_ms = n;
+  o.note = "?rotate_ms=" + std::to_string(n) + ": connections rotate after " + std::to_string(n) + " ms (test hook)";
+  return o;
+}
+
 Lang language_from(std::string_view l) {
   const std::size_t n = kPortugueseSubtag.size();
   if (l.size() < n) return Lang::En;

@@ -58,6 +58,16 @@ std::string portuguese_language_pattern();
 // The app's language as the page names it (the keys of BOSFacts.strings, app/page_facts): "pt" or "en".
 const char* lang_code(Lang lang);
 
+// Test hooks read from the page's address, honoured on loopback pages only (tests and developers), like ?ws=:
+// ?rotate_ms=N shortens EngineConfig::rotate_after_ms (110 min) so that a browser test sees connections
+// rotate within seconds. N outside [kMinTestRotateMs, the default] is ignored, with a note for the log.
+inline constexpr int64_t kMinTestRotateMs = 1'000;
+struct TestOverrides {
+  int64_t rotate_after_ms = 0;  // 0: keep the engine's default
+  std::string note;             // what was used or ignored, and why (for the log); "" when nothing was asked
+};
+TestOverrides choose_test_overrides(const PageInfo& page);
+
 struct IdentityChoice {
   std::string user_id;     // empty: the engine makes one
   std::string session_id;  // empty: the engine makes one

@@ -7,6 +7,7 @@
 //   [SECTION] Message list        rows with cached heights, virtualised with a prefix sum, sticky bottom
 //   [SECTION] Bubbles             layout (shared by measuring and drawing), ticks, chips
 //   [SECTION] Overlays            "Novas mensagens", toast, confirmation
+//   [SECTION] Hit rectangles      where the last frame drew what a resident taps or sees (for tests)
 //
 // Text from the network is never a format string: it is drawn with ImDrawList::AddText (no formatting,
 // no "##" id parsing) and every interactive item is under PushID(message seq).
@@ -101,6 +102,7 @@ Theme Theme::from(const Palette& p) {
 
 Intents ChatView::draw(const ChatModel& chat, const ViewState& state, const ViewContext& ctx) {
   Intents out;
+  hits_.clear();
   lang_ = state.lang;
   theme_ = ctx.dark ? Theme::dark() : Theme::light();
   animating_ = ctx.pointer.animating;
@@ -180,6 +182,9 @@ void ChatView::draw_header(const ViewState& state, const ViewContext& ctx, Inten
     dl->AddCircleFilled(ImVec2(tx + dot_r, sy + small->FontSize / 2), dot_r * kStatusHaloFactor, with_alpha(dot, kHaloAlpha));
   }
   dl->AddCircleFilled(ImVec2(tx + dot_r, sy + small->FontSize / 2), dot_r, dot);
+  record_area("header", ImVec2(0, 0), ImVec2(display.x, top + h));
+  record_area("status_dot", ImVec2(tx, sy + small->FontSize / 2 - dot_r), ImVec2(tx + 2 * dot_r, sy + small->FontSize / 2 + dot_r),
+              {}, to_string(state.conn));
   const std::string& status = state.status_text;
 
   // Right side: the menu button.
@@ -187,6 +192,7 @@ void ChatView::draw_header(const ViewState& state, const ViewContext& ctx, Inten
   const float right = display.x - (kMarginX + ctx.safe_area.right) * d;
   ImGui::SetCursorScreenPos(ImVec2(right - btn, top + (h - btn) / 2));
   if (ImGui::InvisibleButton("##menu", ImVec2(btn, btn))) ImGui::OpenPopup("##menu_popup");
+  record_item("menu");
   const ImVec2 mc(right - btn / 2, top + h / 2);
   const ImU32 menu_col = ImGui::IsItemHovered() ? theme_.text : theme_.muted;
   for (int i = -1; i <= 1; ++i) {
@@ -224,6 +230,7 @@ void ChatView::draw_banner(const ViewContext& ctx, const ImVec2& pos, float widt
   ImFont* small = ctx.fonts.small;
   ImDrawList* dl = ImGui::GetWindowDrawList();
   dl->AddRectFilled(pos, ImVec2(pos.x + width, pos.y + height), with_alpha(theme_.error, kBannerAlpha));
+  record_area("banner", pos, ImVec2(pos.x + width, pos.y + height));
   dl->AddLine(ImVec2(pos.x, pos.y + height - d), ImVec2(pos.x + width, pos.y + height - d), theme_.separator, d);
   const char* label = text(lang_, Text::TryNow);
   const float chip_w = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, label).x + 2 * kPadX * d;
@@ -237,6 +244,7 @@ void ChatView::draw_banner(const ViewContext& ctx, const ImVec2& pos, float widt
            theme_.accent_text, d, nullptr)) {
     request(Action::TryNow, nullptr, {}, out);
   }
+  record_item("try_now");
 }
 
 void ChatView::draw_menu(const ViewState& state, const ViewContext& ctx, Intents& out) {
@@ -266,6 +274,7 @@ void ChatView::draw_menu(const ViewState& state, const ViewContext& ctx, Intents
       } else {
         request(entry.action, nullptr, {}, out);
       }
+      record_item("menu_item", {}, text(lang_, entry.label));
     }
     ImGui::Separator();
     ImGui::PushFont(ctx.fonts.small);
@@ -293,6 +302,7 @@ void ChatView::draw_menu(const ViewState& state, const ViewContext& ctx, Intents
     ImGui::PushStyleColor(ImGuiCol_Button, theme_.chip);
     ImGui::PushStyleColor(ImGuiCol_ButtonHovered, theme_.separator);
     if (ImGui::Button(text(lang_, Text::Cancel))) ImGui::CloseCurrentPopup();
+    record_item("cancel_clear", {}, text(lang_, Text::Cancel));
     ImGui::PopStyleColor(2);
     ImGui::SameLine();
     ImGui::PushStyleColor(ImGuiCol_Button, theme_.error);
@@ -303,6 +313,7 @@ void ChatView::draw_menu(const ViewState& state, const ViewContext& ctx, Intents
       if (confirm_.action == Action::ClearConversation) selected_seq_ = 0;
       ImGui::CloseCurrentPopup();
     }
+    record_item("confirm_clear", {}, text(lang_, confirm_.label));
     ImGui::PopStyleColor(3);
     ImGui::EndPopup();
   }
@@ -333,10 +344,12 @@ ChatView::Layout ChatView::layout_message(const ChatMessage& m, const ViewContex
   ImFont* body = ctx.fonts.body;
   ImFont* small = ctx.fonts.small;
   const float meta_h = small->FontSize * kMetaLineFactor;
+  std::string nul_free;
+  const std::string_view shown = drawable_text(m.text, nul_free);
   if (m.temporary || m.role == Role::System) {
     L.centered = true;
     L.wrap = width - 2 * kMarginX * d;
-    L.text_h = small->CalcTextSizeA(small->FontSize, FLT_MAX, L.wrap, m.text.c_str(), end_of(m.text)).y;
+    L.text_h = small->CalcTextSizeA(small->FontSize, FLT_MAX, L.wrap, shown.data(), shown.data() + shown.size()).y;
     L.width = width;
     L.height = L.text_h + 2 * kCenteredLinePadY * d;
     L.total = L.height + kRowGap * d;
@@ -350,7 +363,7 @@ ChatView::Layout ChatView::layout_message(const ChatMessage& m, const ViewContex
                            : std::min(width * kBubbleMaxWidthFraction, kBubbleMaxW * d);
   const float extra_left = card ? kStripe * d : 0;
   L.wrap = std::max(kBubbleMinWrap * d, max_w - 2 * kPadX * d - extra_left);
-  const ImVec2 ts = body->CalcTextSizeA(body->FontSize, FLT_MAX, L.wrap, m.text.c_str(), end_of(m.text));
+  const ImVec2 ts = body->CalcTextSizeA(body->FontSize, FLT_MAX, L.wrap, shown.data(), shown.data() + shown.size());
   L.text_h = ts.y;
   float content_w = ts.x;
   float h = kPadY * d + ts.y;
@@ -474,6 +487,7 @@ void ChatView::draw_list(const ChatModel& chat, const ViewContext& ctx, const Im
   stick_to_bottom_ = scroll_y_ >= max_scroll - kStickToBottomSlack * d;
   if (stick_to_bottom_) unseen_below_ = false;
 
+  record_area("list", pos, ImVec2(pos.x + size.x, pos.y + size.y));
   ImGui::SetCursorScreenPos(pos);
   ImGui::PushStyleColor(ImGuiCol_ChildBg, theme_.bg);
   ImGui::BeginChild("##list", size, false, ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
@@ -490,6 +504,7 @@ void ChatView::draw_list(const ChatModel& chat, const ViewContext& ctx, const Im
       stick_to_bottom_ = true;
       unseen_below_ = false;
     }
+    record_item("new_messages");
   }
 
   if (chat.size() == 0 && !chat.agent_typing()) {
@@ -531,6 +546,7 @@ void ChatView::draw_list(const ChatModel& chat, const ViewContext& ctx, const Im
         const ImVec2 p0(origin.x + kMarginX * d, origin.y + kTypingBubbleTop * d);
         const ImVec2 p1(p0.x + ts.x + 2 * kPadX * d + kTypingDotsW * d, p0.y + kTypingBubbleH * d);
         dl->AddRectFilled(p0, p1, theme_.assistant_bubble, kRounding * d);
+        record_area("typing", p0, p1);
         for (int i = 0; i < 3; ++i) {
           dl->AddCircleFilled(ImVec2(p0.x + kPadX * d + static_cast<float>(i) * kTypingDotSpacing * d, (p0.y + p1.y) / 2),
                               kTypingDotR * d, theme_.muted);
@@ -624,11 +640,15 @@ void ChatView::draw_message(const ChatMessage& m, const ViewContext& ctx, const 
   ImFont* small = ctx.fonts.small;
   ImGui::PushID(static_cast<int>(m.seq & 0x7FFFFFFF));
   ImGui::PushID(static_cast<int>(m.seq >> 31));
+  std::string nul_free;
+  const std::string_view shown = drawable_text(m.text, nul_free);
+  const char* shown_end = shown.data() + shown.size();
 
   if (L.centered) {
-    const ImVec2 ts = small->CalcTextSizeA(small->FontSize, FLT_MAX, L.wrap, m.text.c_str(), end_of(m.text));
+    const ImVec2 ts = small->CalcTextSizeA(small->FontSize, FLT_MAX, L.wrap, shown.data(), shown_end);
     const ImVec2 p(origin.x + (width - ts.x) / 2, origin.y + kCenteredLinePadY * d);
-    dl->AddText(small, small->FontSize, p, theme_.muted, m.text.c_str(), end_of(m.text), L.wrap);
+    const ImVec4 fine_clip(dl->GetClipRectMin().x, dl->GetClipRectMin().y, dl->GetClipRectMax().x, dl->GetClipRectMax().y);
+    dl->AddText(small, small->FontSize, p, theme_.muted, shown.data(), shown_end, L.wrap, &fine_clip);  // as below
     ImGui::PopID();
     ImGui::PopID();
     return;
@@ -659,6 +679,7 @@ void ChatView::draw_message(const ChatMessage& m, const ViewContext& ctx, const 
     selected_seq_ = selected ? 0 : m.seq;
     rows_dirty_ = true;
   }
+  record_item("bubble", m.id, to_string(m.role));
   ImGui::SetItemAllowOverlap();
   const bool hovered = ImGui::IsItemHovered();
   const float round = kRounding * d;
@@ -682,7 +703,12 @@ void ChatView::draw_message(const ChatMessage& m, const ViewContext& ctx, const 
     draw_strong(dl, ctx.fonts, small->FontSize, ImVec2(cx, cy), stripe, title);
     cy += small->FontSize * kCardTitleFactor;
   }
-  dl->AddText(body, body->FontSize, ImVec2(cx, cy), fg, m.text.c_str(), end_of(m.text), L.wrap);
+  // Only the glyphs inside the list become vertices: ImFont::RenderText skips no line of a wrapped text,
+  // and a 16 KB message has 65,536 vertices; past that, the WebGL2 renderer's 16-bit indices wrap and
+  // everything drawn after it vanished (tests/ui/draw_limits_test.cpp).
+  const ImVec4 fine_clip(dl->GetClipRectMin().x, dl->GetClipRectMin().y, dl->GetClipRectMax().x, dl->GetClipRectMax().y);
+  dl->AddText(body, body->FontSize, ImVec2(cx, cy), fg, shown.data(), shown_end, L.wrap, &fine_clip);
+  record_area("text", ImVec2(cx, cy), ImVec2(cx + L.wrap, cy + L.text_h), m.id);
   cy += L.text_h;
 
   // Links: one chip each; a tap opens the page in a new tab.
@@ -694,6 +720,7 @@ void ChatView::draw_message(const ChatMessage& m, const ViewContext& ctx, const 
     if (chip("##link", label.c_str(), ImVec2(cx, cy), small, theme_.chip, theme_.accent, d, nullptr)) {
       request(Action::OpenLink, &m, link, out);
     }
+    record_item("link", m.id, link_target(link));
     ImGui::PopID();
     cy += kChipH * d;
   }
@@ -740,6 +767,7 @@ void ChatView::draw_message(const ChatMessage& m, const ViewContext& ctx, const 
         selected_seq_ = 0;
         rows_dirty_ = true;
       }
+      record_item(c.id + 2, m.id, text(lang_, action_label(c.action)));  // "##retry" -> "retry"
       ax += w + kChipGap * d;
     }
     if (m.state == MessageState::Failed && !selected) {
@@ -761,6 +789,7 @@ void ChatView::draw_composer_strip(const ViewContext& ctx, const ImVec2& pos, co
   ImDrawList* dl = ImGui::GetWindowDrawList();
   dl->AddRectFilled(pos, ImVec2(pos.x + size.x, pos.y + size.y), theme_.header);
   dl->AddLine(pos, ImVec2(pos.x + size.x, pos.y), theme_.separator, d);
+  record_area("composer_strip", pos, ImVec2(pos.x + size.x, pos.y + size.y));
   ComposerPlacement p;
   p.left_css = kMarginX + ctx.safe_area.left;
   p.bottom_css = kComposerPad + ctx.safe_area.bottom;
@@ -801,9 +830,30 @@ void ChatView::draw_overlays(const ViewState& state, const ViewContext& ctx, con
     const ImVec2 size(ts.x + 2 * kPadX * d, kChipH * d);
     const ImVec2 p(list_pos.x + (list_size.x - size.x) / 2, list_pos.y + kToastTopGap * d);
     dl->AddRectFilled(p, ImVec2(p.x + size.x, p.y + size.y), rgb(kToastBg, kToastBgAlpha), size.y / 2);
+    record_area("toast", p, ImVec2(p.x + size.x, p.y + size.y), {}, toast);
     dl->AddText(small, small->FontSize, ImVec2(p.x + kPadX * d, p.y + (size.y - ts.y) / 2), IM_COL32_WHITE, toast.c_str(),
                 end_of(toast));
   }
+}
+
+// [SECTION] Hit rectangles ----------------------------------------------------------------------------
+// Only recorded, never read here: what the view does cannot depend on them.
+
+void ChatView::record_item(const char* kind, std::string_view id, std::string_view detail) {
+  record_area(kind, ImGui::GetItemRectMin(), ImGui::GetItemRectMax(), id, detail);
+}
+
+void ChatView::record_area(const char* kind, ImVec2 min, ImVec2 max, std::string_view id, std::string_view detail) {
+  const ImRect clip = ImGui::GetCurrentWindow()->ClipRect;
+  HitRect r;
+  r.kind = kind;
+  r.id = std::string(id);
+  r.detail = std::string(detail);
+  r.min = min;
+  r.max = max;
+  r.vis_min = ImVec2(std::max(min.x, clip.Min.x), std::max(min.y, clip.Min.y));
+  r.vis_max = ImVec2(std::max(r.vis_min.x, std::min(max.x, clip.Max.x)), std::max(r.vis_min.y, std::min(max.y, clip.Max.y)));
+  hits_.push_back(std::move(r));
 }
 
 }  // namespace bos::ui

@@ -12,6 +12,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -57,6 +58,19 @@ struct ComposerPlacement {
   }
 };
 
+// Where the last frame drew one thing a resident can tap or see: the e2e tests tap these and read the
+// pixels under them (window.BuildingOS.__test, docs/testing.md). Physical px.
+struct HitRect {
+  const char* kind = "";  // "bubble", "text", "retry", "delete", "copy", "link", "try_now", "new_messages",
+                          // "menu", "menu_item", "cancel_clear", "confirm_clear", "header", "status_dot",
+                          // "banner", "list", "typing", "composer_strip", "toast"
+  std::string id;         // the message's id (bubble, text and its chips), else ""
+  std::string detail;     // bubble: role; link: target; menu items, dialog buttons, toast: the label;
+                          // status_dot: the connection state
+  ImVec2 min, max;        // the whole item
+  ImVec2 vis_min, vis_max;  // the part inside its window's clip rectangle: what a tap can reach
+};
+
 // ui/theme.hpp's palette as ImGui colours.
 struct Theme {
   ImU32 bg, header, panel, text, muted, accent, accent_text, warn, error, user_bubble, user_text,
@@ -87,6 +101,9 @@ class ChatView {
   bool shows_new_messages() const { return unseen_below_; }  // the "Novas mensagens" pill is up
   float scroll_y() const { return scroll_y_; }
   float content_height() const { return content_h_; }
+  // What the last frame drew where (see HitRect). Recorded every frame whether or not anyone reads it,
+  // so reading it cannot change what the view does.
+  const std::vector<HitRect>& hit_rects() const { return hits_; }
 
  private:
   struct Row {
@@ -121,6 +138,9 @@ class ChatView {
   void draw_message(const ChatMessage& m, const ViewContext& ctx, const ImVec2& origin, float width, Intents& out);
   void draw_ticks(ImDrawList* dl, const ChatMessage& m, ImVec2 pos, float size, const Theme& t) const;
   bool chip(const char* id, const char* label, ImVec2 pos, ImFont* font, ImU32 bg, ImU32 fg, float dpr, float* w_out);
+  // Hit rectangles: the last submitted item, or an area that is not an item (chat_view.cpp's last section).
+  void record_item(const char* kind, std::string_view id = {}, std::string_view detail = {});
+  void record_area(const char* kind, ImVec2 min, ImVec2 max, std::string_view id = {}, std::string_view detail = {});
 
   Theme theme_ = Theme::dark();
   std::vector<Row> rows_;
@@ -144,6 +164,7 @@ class ChatView {
   bool confirm_pending_ = false;  // open the dialog in this frame
   ComposerPlacement composer_;
   Lang lang_ = Lang::Pt;
+  std::vector<HitRect> hits_;
 };
 
 }  // namespace bos::ui

@@ -7,6 +7,18 @@
 
 namespace bos::ui {
 
+std::string_view drawable_text(const std::string& text, std::string& scratch) {
+  if (text.find('\0') == std::string::npos) return text;
+  scratch.clear();
+  scratch.reserve(text.size() + 8);
+  for (const char c : text) {
+    if (c == '\0') scratch += "\xEF\xBF\xBD";  // U+FFFD
+    else scratch += c;
+  }
+  return scratch;
+}
+
+
 namespace {
 bool starts_with_ci(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) return false;

@@ -20,6 +20,12 @@ std::string link_target(std::string_view link);
 // A short label for a link chip: host + the start of the path, ≤ `max_chars` code points.
 std::string link_label(std::string_view link, std::size_t max_chars = 40);
 
+// A message's text as the screen and the live log show it. Dear ImGui stops drawing and measuring at
+// U+0000, and so does every C string on the way to the page's live log: each U+0000 becomes U+FFFD (the
+// replacement glyph the font has), so the text after it is still seen and read. The chat model keeps
+// the text as received. Returns `text` itself when it has no U+0000, else `scratch`, filled.
+std::string_view drawable_text(const std::string& text, std::string& scratch);
+
 struct CivilDate {
   int year;
   unsigned month;  // 1-12

@@ -9,6 +9,7 @@
 //                                  closed tabs, key parsing
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <nlohmann/json.hpp>
@@ -319,4 +320,30 @@ TEST_CASE("storage keys parse back, and foreign keys are not ours", "[app][tabs]
     CAPTURE(k);
     CHECK_FALSE(parse_storage_key(k, p));
   }
+}
+
+TEST_CASE("?rotate_ms= on a loopback page makes the app rotate its connection that soon", "[app]") {
+  PageInfo page = local_page();
+  page.search += "&rotate_ms=2000";
+  Booted b(page);
+  b.app.on_open(b.conn(), kNow + 10);
+  REQUIRE(b.port.opened.size() == 1);
+  b.app.tick(kNow + 1'999);
+  CHECK(b.port.opened.size() == 1);
+  b.app.tick(kNow + 2'010);
+  REQUIRE(b.port.opened.size() == 2);  // the next connection, opened while the first still serves
+  CHECK(b.port.closed.empty());
+  CHECK(std::find(b.port.logs.begin(), b.port.logs.end(), "?rotate_ms=2000: connections rotate after 2000 ms (test hook)") !=
+        b.port.logs.end());
+}
+
+TEST_CASE("the live log reads a U+0000 in a message as U+FFFD and the text after it", "[app]") {
+  Booted b;
+  b.app.on_open(b.conn(), kNow + 10);
+  const std::string frame = R"({"type":"message","role":"assistant","message":"linha\u0000depois","timestamp":1764345600})";
+  b.app.on_text(b.conn(), frame, kNow + 20);
+  REQUIRE_FALSE(b.port.announcements.empty());
+  CHECK(b.port.announcements.back() == "Assistente: linha\xEF\xBF\xBD" "depois");
+  // messages() keeps the text as received.
+  CHECK(b.app.api_messages_json().find(R"(linha\u0000depois)") != std::string::npos);
 }

@@ -115,3 +115,26 @@ TEST_CASE("query and hash parameters are found and percent-decoded", "[boot]") {
   CHECK(percent_decode("%E7%") == "\xEF\xBF\xBD%");  // invalid UTF-8 repaired, a dangling % kept
   CHECK(percent_decode("a+b%20c") == "a b c");
 }
+
+TEST_CASE("?rotate_ms= shortens the rotation on loopback pages only, within its bounds", "[boot]") {
+  const auto [host, search, rotate, note] = GENERATE(table<std::string, std::string, int64_t, std::string>({
+      {"127.0.0.1", "?ws=ws://127.0.0.1:9&rotate_ms=3000", 3000, "?rotate_ms=3000: connections rotate after 3000 ms (test hook)"},
+      {"localhost", "?rotate_ms=1000", 1000, "?rotate_ms=1000: connections rotate after 1000 ms (test hook)"},
+      {"127.0.0.1", "?rotate_ms=6600000", 6'600'000, "?rotate_ms=6600000: connections rotate after 6600000 ms (test hook)"},
+      // Outside loopback a link must not change how the resident's chat connects.
+      {"buildingos.yourdomain.com", "?rotate_ms=3000", 0, "?rotate_ms= ignored: only honoured on loopback pages"},
+      // Out of bounds or not a number: ignored, and said so.
+      {"127.0.0.1", "?rotate_ms=999", 0, "?rotate_ms= ignored: not a whole number of ms in [1000, 6600000]"},
+      {"127.0.0.1", "?rotate_ms=6600001", 0, "?rotate_ms= ignored: not a whole number of ms in [1000, 6600000]"},
+      {"127.0.0.1", "?rotate_ms=3e3", 0, "?rotate_ms= ignored: not a whole number of ms in [1000, 6600000]"},
+      {"127.0.0.1", "?rotate_ms=-5", 0, "?rotate_ms= ignored: not a whole number of ms in [1000, 6600000]"},
+      {"127.0.0.1", "?rotate_ms=", 0, "?rotate_ms= ignored: not a whole number of ms in [1000, 6600000]"},
+      {"127.0.0.1", "?rotate_ms=99999999999999999999", 0, "?rotate_ms= ignored: not a whole number of ms in [1000, 6600000]"},
+      // Not asked: nothing to say.
+      {"127.0.0.1", "?ws=ws://127.0.0.1:9", 0, ""},
+  }));
+  CAPTURE(host, search);
+  const auto o = choose_test_overrides(page(host, search));
+  CHECK(o.rotate_after_ms == rotate);
+  CHECK(o.note == note);
+}
