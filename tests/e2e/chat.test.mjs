@@ -2,7 +2,11 @@
 // typing, notifications (in the page, the Notification API, the tab title), the automation API's contract.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDevserver, launchBrowser, openPage, waitReady, waitStatus, waitMessage, noProblems, screenshot, DESKTOP } from './support.mjs';
+import {
+  startDevserver, launchBrowser, openPage, waitReady, waitStatus, waitMessage, noProblems, DESKTOP,
+  capture, framesDrawn, rectsOf, oneRect, assertBubblesDrawn,
+} from './support.mjs';
+import { changed, assertFill, palette } from './pixels.mjs';
 
 describe('chat', () => {
   let server, browser, context, page;
@@ -80,6 +84,16 @@ describe('chat', () => {
     // The server saw it exactly once, with the client's id.
     const seen = await server.json('/__dev/messages?user_id=' + encodeURIComponent(state.userId));
     assert.deepEqual(seen.body.messages.map((m) => m.client_msg_id), [result.id]);
+    // On screen: the resident's bubble on the right in its colour, the answer on the left in its own,
+    // with ✓✓ and the header's dot in the seed's "connected" green.
+    const shot = await capture(page, 'desktop-chat');
+    const drawn = await assertBubblesDrawn(page, shot, { atLeast: 2 });
+    assert.deepEqual(drawn.map((b) => b.message.role), ['user', 'assistant']);
+    assert.equal(drawn[0].rect.id, result.id);
+    assert.ok(drawn[0].rect.y < drawn[1].rect.y, 'the question above its answer');
+    const dot = oneRect(shot.layout, 'status_dot');
+    assert.equal(dot.detail, 'connected');
+    assertFill(shot.img, { x: dot.x + dot.w / 2 - 1.5, y: dot.y + dot.h / 2 - 1.5, w: 3, h: 3 }, palette('named').kStatusConnected, 'the status dot');
   });
 
   it('refuses empty and too long messages with the contract errors', async () => {
@@ -132,6 +146,7 @@ describe('chat', () => {
   });
 
   it('recovers from a lost WebGL context and from a change of pixel ratio', async () => {
+    const beforeLoss = await capture(page);
     const lost = await page.evaluate(() => {
       const gl = document.getElementById('canvas').getContext('webgl2');
       const ext = gl && gl.getExtension('WEBGL_lose_context');
@@ -142,25 +157,41 @@ describe('chat', () => {
     });
     assert.equal(lost, true);
     await page.waitForTimeout(200);
+    const drawnBefore = await framesDrawn(page);
     await page.evaluate(() => window.__loseContext.restoreContext());
     await page.waitForFunction(() => !document.getElementById('canvas').getContext('webgl2').isContextLost());
+    // The restored context starts blank: the chat must be drawn again, exactly as it was.
+    await page.waitForFunction((n) => window.BuildingOS.__test.framesDrawn() > n, drawnBefore);
+    const restored = await capture(page, 'desktop-context-restored');
+    assert.equal(changed(beforeLoss.img, restored.img), 0, 'the chat after the context came back differs from before');
+    await assertBubblesDrawn(page, restored, { atLeast: 2 });
     const { userId } = await page.evaluate(() => window.BuildingOS.state());
     await server.json('/notify', { user_id: userId, message: 'Depois do contexto perdido' });
-    await waitMessage(page, { text: 'Depois do contexto perdido' });
+    const note = await waitMessage(page, { text: 'Depois do contexto perdido' });
+    const after = await capture(page);
+    const cards = await assertBubblesDrawn(page, after);
+    assert.equal(cards.at(-1).rect.id, note.id, 'the new notification is drawn at the bottom');
     assert.ok(page.logs.some((l) => /WebGL context restored/.test(l)));
     // Browser zoom or moving the window to another screen changes the pixel ratio: the atlas is rebuilt.
     const cdp = await context.newCDPSession(page);
     await cdp.send('Emulation.setDeviceMetricsOverride', { width: 1024, height: 720, deviceScaleFactor: 2, mobile: false });
     await page.evaluate(() => window.dispatchEvent(new Event('resize')));
-    await page.waitForTimeout(300);
+    await page.waitForFunction(() => window.BuildingOS.__test.layout().dpr === 2);
     const size = await page.evaluate(() => [document.getElementById('canvas').width, window.devicePixelRatio]);
     assert.deepEqual(size, [2048, 2]);
-    await screenshot(page, 'desktop-dpr2');
+    // Drawn at the new ratio: every bubble in place, in its colour, at twice the pixels.
+    const sharp = await capture(page, 'desktop-dpr2', { cdp });
+    assert.equal(sharp.img.width, 2048);
+    assert.equal(sharp.scale, 2);
+    const drawn = await assertBubblesDrawn(page, sharp, { atLeast: 2 });
+    const previous = rectsOf(after.layout, 'bubble', { id: drawn.at(-1).rect.id })[0];
+    assert.ok(previous, 'the same newest message on screen before and after');
+    // The same bubble, as wide in CSS px (glyphs at 34 px are not exactly twice those at 17).
+    assert.ok(Math.abs(drawn.at(-1).rect.full[2] - previous.full[2]) <= 3, `${drawn.at(-1).rect.full[2]} vs ${previous.full[2]} CSS px`);
     await cdp.send('Emulation.clearDeviceMetricsOverride');
   });
 
   it('had no errors and no CSP violations', async () => {
-    await screenshot(page, 'desktop-chat');
     assert.deepEqual(await noProblems(page), []);
   });
 });

@@ -1,6 +1,7 @@
 // support.mjs: what every end-to-end test needs. A real dev server (the native binary, on a free port,
 // serving dist/), a real browser (Debian's Chromium through playwright-core, never a downloaded one),
-// and small waits on the page's own events instead of sleeps.
+// small waits on the page's own events instead of sleeps, and what the resident sees: the layout hook,
+// screenshots decoded with their layout (pixels.mjs), taps where things are drawn.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
@@ -8,6 +9,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { decodePng, palette, assertBubble } from './pixels.mjs';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
@@ -154,4 +156,103 @@ export async function screenshot(page, name) {
   const file = path.join(ARTIFACTS, name + '.png');
   await page.screenshot({ path: file });
   return file;
+}
+
+// [SECTION] What the resident sees ---------------------------------------------------------------------------
+// The page's layout hook (window.BuildingOS.__test, read-only: see wasm/pre.js) says where the last frame
+// drew each bubble, chip, button and area, in CSS px; the screenshot shows what was drawn there.
+
+export async function layout(page) {
+  return page.evaluate(() => window.BuildingOS.__test.layout());
+}
+
+// The rectangles of one kind in a layout, optionally of one message (id) or with one detail (a label).
+export function rectsOf(l, kind, { id, detail } = {}) {
+  return l.rects.filter((r) => r.kind === kind && (id === undefined || r.id === id) && (detail === undefined || r.detail === detail));
+}
+export function oneRect(l, kind, filter = {}) {
+  const found = rectsOf(l, kind, filter);
+  if (found.length !== 1) {
+    throw new Error(`expected one "${kind}" ${JSON.stringify(filter)}, found ${found.length}: ` +
+      JSON.stringify(l.rects.map((r) => [r.kind, r.id, r.detail.slice(0, 24)])));
+  }
+  return found[0];
+}
+export const centreOf = (r) => ({ x: r.x + r.w / 2, y: r.y + r.h / 2 });
+
+export async function framesDrawn(page) {
+  return page.evaluate(() => window.BuildingOS.__test.framesDrawn());
+}
+
+// Waits until the app has stopped drawing (render on demand: it pauses once nothing changes): no new
+// frame across a few animation frames.
+export async function settled(page, timeout = 10000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const quiet = await page.evaluate(() => new Promise((resolve) => {
+      const before = window.BuildingOS.__test.framesDrawn();
+      let n = 0;
+      const step = () => {
+        if (++n < 4) requestAnimationFrame(step);
+        else resolve(window.BuildingOS.__test.framesDrawn() === before);
+      };
+      requestAnimationFrame(step);
+    }));
+    if (quiet) return;
+    if (Date.now() > deadline) throw new Error('the page kept drawing');
+  }
+}
+
+// The palette the page draws with (src/ui/theme.hpp: dark or light, as the page's colour scheme says).
+export async function pagePalette(page) {
+  const dark = await page.evaluate(() => window.matchMedia('(prefers-color-scheme: dark)').matches);
+  return palette(dark ? 'dark' : 'light');
+}
+
+// A screenshot (kept in artifacts/e2e/<name>.png when named) with the layout of the frame it shows:
+// retried if the app drew a frame in between. -> { img, layout, scale, pal, file }
+// `cdp`: a CDP session to capture with instead (Playwright's screenshot does not know about a device
+// scale factor set through CDP, and would scale the picture back down).
+export async function capture(page, name = null, { settle = true, cdp = null } = {}) {
+  if (settle) await settled(page);
+  const file = name ? path.join(ARTIFACTS, name + '.png') : null;
+  for (let i = 0; ; i++) {
+    const l = await layout(page);
+    let buf;
+    if (cdp) {
+      buf = Buffer.from((await cdp.send('Page.captureScreenshot', { format: 'png' })).data, 'base64');
+      if (file) fs.writeFileSync(file, buf);
+    } else {
+      buf = await page.screenshot(file ? { path: file } : {});
+    }
+    if ((await framesDrawn(page)) === l.framesDrawn || i >= 5) {
+      const img = decodePng(buf);
+      return { img, layout: l, scale: img.width / (await page.evaluate(() => window.innerWidth)), pal: await pagePalette(page), file };
+    }
+  }
+}
+
+// Taps (touch) or clicks (mouse) the middle of a rectangle from the layout, as a resident would.
+export async function tapRect(page, r) {
+  const c = centreOf(r);
+  await page.touchscreen.tap(c.x, c.y);
+}
+export async function clickRect(page, r) {
+  const c = centreOf(r);
+  await page.mouse.click(c.x, c.y);
+}
+
+// Every bubble the layout says is on screen is drawn there: its role's colour, text in it, on its side
+// (pixels.mjs assertBubble). Returns the bubbles, top to bottom, with their messages.
+export async function assertBubblesDrawn(page, shot, { atLeast = 1 } = {}) {
+  const byId = new Map((await page.evaluate(() => window.BuildingOS.messages())).map((m) => [m.id, m]));
+  const bubbles = rectsOf(shot.layout, 'bubble').filter((r) => r.h >= 8);  // a sliver under an edge says little
+  if (bubbles.length < atLeast) throw new Error(`${bubbles.length} bubbles on screen, expected at least ${atLeast}`);
+  for (const r of bubbles) {
+    const m = byId.get(r.id);
+    if (!m) throw new Error(`a bubble for ${r.id}, which messages() does not have`);
+    if (m.role !== r.detail) throw new Error(`bubble ${r.id} drawn as ${r.detail}, messages() says ${m.role}`);
+    assertBubble(shot.img, r, { pal: shot.pal, scale: shot.scale, viewWidth: shot.layout.width, priority: m.priority, what: `"${m.text.slice(0, 30)}"` });
+  }
+  return bubbles.map((r) => ({ rect: r, message: byId.get(r.id) }));
 }
