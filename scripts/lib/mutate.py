@@ -215,8 +215,30 @@ class Tree:
 # [SECTION] Run -----------------------------------------------------------------------------------------
 
 
+CHILD = None  # the build or test running now: stopped with us on a signal
+
+
 def run(cmd, timeout=None, **kw):
-    return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout, text=True, **kw)
+    global CHILD
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True, **kw) as p:
+        CHILD = p
+        try:
+            out, _ = p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            out, _ = p.communicate()
+            raise subprocess.TimeoutExpired(cmd, timeout, output=out)
+        finally:
+            CHILD = None
+        return subprocess.CompletedProcess(cmd, p.returncode, out, None)
+
+
+def stop_child():
+    if CHILD and CHILD.poll() is None:
+        try:
+            os.killpg(CHILD.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def build(jobs):
@@ -230,7 +252,7 @@ def test(timeout):
         r = run(['nice', '-n', '10', str(binary), '--abort'], timeout=timeout, cwd=ROOT)
         return ('passed' if r.returncode == 0 else 'failed'), r.stdout
     except subprocess.TimeoutExpired as e:
-        return 'timeout', (e.stdout or b'').decode('utf-8', 'replace') if isinstance(e.stdout, bytes) else (e.stdout or '')
+        return 'timeout', e.output or ''
 
 
 def first_failure(output):
@@ -243,7 +265,7 @@ def first_failure(output):
 
 def main():
     ap = argparse.ArgumentParser(description='Mutation testing of src/core against bos_core_tests.')
-    ap.add_argument('--count', type=int, default=48, help='mutants to run (default 48)')
+    ap.add_argument('--count', type=int, default=40, help='mutants to run (default 40)')
     ap.add_argument('--seed', type=int, default=18, help='PRNG seed for picking them (default 18)')
     ap.add_argument('--timeout', type=int, default=0, help='seconds per test run (default: 4 x the unmutated run, at least 60)')
     ap.add_argument('--jobs', type=int, default=2)
@@ -274,6 +296,7 @@ def main():
         return 0
 
     def on_signal(signum, _frame):
+        stop_child()
         tree.restore()
         print(f'\nmutate: interrupted (signal {signum}); the source is restored', file=sys.stderr)
         sys.exit(130)
@@ -303,6 +326,19 @@ def main():
 
     results = []
     started = time.monotonic()
+
+    def write_report():
+        # After every mutant, so a run stopped early still says what it measured.
+        counted = [r for r in results if r['outcome'] != 'stillborn']
+        killed = sum(r['outcome'] == 'killed' for r in counted)
+        report = dict(commit=commit, seed=args.seed, sites=len(sites), planned=len(chosen), mutants=len(results),
+                      compiled=len(counted), killed=killed, survived=len(counted) - killed,
+                      stillborn=len(results) - len(counted),
+                      kill_rate=round(killed / len(counted), 4) if counted else None, base_test_seconds=round(base, 1),
+                      timeout_seconds=timeout, total_seconds=round(time.monotonic() - started), results=results)
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(report, indent=1, ensure_ascii=False) + '\n', encoding='utf-8')
+        return counted, killed
     try:
         for s in chosen:
             if args.only and s['n'] not in args.only:
@@ -322,6 +358,7 @@ def main():
                 tree.restore()
             s.update(outcome=outcome, detail=detail, seconds=round(time.monotonic() - t, 1))
             results.append(s)
+            write_report()
             print(f"  {s['n']:3} {outcome:9} {s['file']}:{s['line']} {s['kind']}: {s['old'][:50]} -> {s['new'][:50]}"
                   f"  ({s['seconds']} s) {detail[:90]}", file=sys.stderr)
     finally:
@@ -331,15 +368,8 @@ def main():
     after = run(['git', 'status', '--porcelain', '--', *TARGETS], cwd=ROOT).stdout.strip()
     if after:
         sys.exit('mutate: BUG: the sources differ from before the run:\n' + after)
-    counted = [r for r in results if r['outcome'] != 'stillborn']
-    killed = sum(r['outcome'] == 'killed' for r in counted)
+    counted, killed = write_report()
     rate = killed / len(counted) if counted else 0.0
-    report = dict(commit=commit, seed=args.seed, sites=len(sites), mutants=len(results), compiled=len(counted),
-                  killed=killed, survived=len(counted) - killed, stillborn=len(results) - len(counted),
-                  kill_rate=round(rate, 4), base_test_seconds=round(base, 1), timeout_seconds=timeout,
-                  total_seconds=round(time.monotonic() - started), results=results)
-    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.json).write_text(json.dumps(report, indent=1, ensure_ascii=False) + '\n', encoding='utf-8')
     print(f"mutate: commit {commit[:10]}: {killed} of {len(counted)} mutants killed ({rate * 100:.1f} %), "
           f"{len(counted) - killed} survived, {len(results) - len(counted)} did not compile; report {args.json}")
     for r in counted:
