@@ -1,6 +1,6 @@
 /* boot.js: the page's first script. Plain ES5 on purpose: a browser below the support floor must still
    run it and show a readable message instead of a blank page.
-   - checks the support floor (WebAssembly, WebGL2, Chrome/Edge 97, Firefox 102, Safari 16: BOSFacts.supportFloor)
+   - checks the support floor (WebAssembly, WebGL2, Chrome/Edge 97, Firefox 102, Safari 16: BOSFacts.supportFloor), by user agent and by feature
    - downloads app.wasm with a progress bar, and the fonts in parallel
    - loads app.js (Emscripten) and explains any failure (download, WebGL, crash) with a retry button
    - keeps --vvh equal to the visual viewport, so the phone keyboard never covers the composer
@@ -56,6 +56,26 @@
     if (/Safari\//.test(ua) && (m = /Version\/(\d+)/.exec(ua))) return +m[1] < FLOOR.safari;
     return false;  // unknown engines are judged by their features alone
   }
+  // The floor by feature too: a user agent can claim any version (privacy add-ons, "desktop site", old
+  // builds with a copied string). Each is the first version of its engine with the feature, so a browser
+  // without it is below the floor whatever it says (MDN browser-compat-data): Chrome/Edge 97
+  // Array.prototype.findLast, Firefox 102 TransformStream, Safari 16 AbortSignal.timeout.
+  var FLOOR_FEATURES = {
+    chrome: function () { return typeof Array.prototype.findLast === 'function'; },
+    firefox: function () { return typeof window.TransformStream === 'function'; },
+    safari: function () { return typeof window.AbortSignal === 'function' && typeof window.AbortSignal.timeout === 'function'; }
+  };
+  function engineOf(ua) {
+    if (/iPhone|iPad|iPod/.test(ua)) return 'safari';  // every browser on iOS is WebKit
+    if (/Firefox\//.test(ua)) return 'firefox';
+    if (/Chrome|Chromium|Edg\//.test(ua)) return 'chrome';
+    if (/Safari\//.test(ua)) return 'safari';
+    return '';
+  }
+  function belowFloorByFeature(ua) {
+    var engine = engineOf(ua);
+    return !!engine && !FLOOR_FEATURES[engine]();
+  }
   // Only the API's presence: creating a probe context costs up to a second on software GL, before any
   // download could start. A device that has the API but cannot create a context is told by the app.
   function hasWebGL2() {
@@ -72,7 +92,7 @@
     fail(T.webgl, T.reload);
     return;
   }
-  if (browserTooOld(navigator.userAgent) && !/[?&]force=1/.test(location.search)) {
+  if ((browserTooOld(navigator.userAgent) || belowFloorByFeature(navigator.userAgent)) && !/[?&]force=1/.test(location.search)) {
     fail(T.old, T.anyway, function () {
       location.search = (location.search ? location.search + '&' : '?') + 'force=1';
     });

@@ -2,7 +2,29 @@
 // or when the browser is below the support floor; a progress bar while loading; the CSP as served.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDevserver, launchBrowser, openPage, waitReady, DESKTOP } from './support.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { startDevserver, launchBrowser, openPage, waitReady, DESKTOP, ROOT, DIST } from './support.mjs';
+
+const require = createRequire(import.meta.url);
+const acorn = require('acorn');
+
+// Each floor of BOSFacts.supportFloor (src/app/page_facts.hpp): a user agent at the floor, and the
+// feature its engine got at that version (shell/boot.js FLOOR_FEATURES), deleted as a browser one version
+// older lacks it.
+const FLOORS = [
+  ['Chrome 97', 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/97.0.4692.71 Safari/537.36',
+    () => { delete Array.prototype.findLast; }],
+  ['Edge 97', 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/97.0.4692.71 Safari/537.36 Edg/97.0.1072.55',
+    () => { delete Array.prototype.findLast; }],
+  ['Firefox 102', 'Mozilla/5.0 (X11; Linux x86_64; rv:102.0) Gecko/20100101 Firefox/102.0',
+    () => { delete window.TransformStream; }],
+  ['Safari 16', 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.0 Safari/605.1.15',
+    () => { delete AbortSignal.timeout; }],
+  ['Safari 16 on iPhone', 'Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.0 Mobile/15E148 Safari/604.1',
+    () => { delete AbortSignal.timeout; }],
+];
 
 describe('boot', () => {
   let server, browser;
@@ -69,6 +91,40 @@ describe('boot', () => {
     await page.click('#boot-retry');
     await waitReady(page);
     await context.close();
+  });
+
+  it('judges the floor by feature too: at each floor\'s user agent, without the floor\'s feature, the browser is too old', async () => {
+    for (const [name, userAgent, removeFeature] of FLOORS) {
+      // At the floor with its features: the chat starts.
+      const ok = await browser.newContext({ ...DESKTOP, userAgent });
+      const started = await openPage(ok, server.http + '/');
+      await waitReady(started);
+      assert.equal(await started.isVisible('#boot-retry'), false, `${name}: a browser at the floor was turned away`);
+      await ok.close();
+      // The same user agent without the feature: the old-browser screen, and "Tentar mesmo assim".
+      const old = await browser.newContext({ ...DESKTOP, userAgent });
+      await old.addInitScript(removeFeature);
+      const page = await openPage(old, server.http + '/');
+      assert.match(await bootMessage(page), /antigo demais/, name);
+      assert.equal(await page.textContent('#boot-retry'), 'Tentar mesmo assim', name);
+      await old.close();
+    }
+    // A current user agent (this Chromium's own) does not hide a missing feature either.
+    const spoofed = await browser.newContext(DESKTOP);
+    await spoofed.addInitScript(FLOORS[0][2]);
+    assert.match(await bootMessage(await openPage(spoofed, server.http + '/')), /antigo demais/);
+    await spoofed.close();
+  });
+
+  it('boot.js parses as ES5, as written and as served', () => {
+    // The parser does refuse what ES5 lacks (the check can fail).
+    assert.throws(() => acorn.parse('let x = () => 1;', { ecmaVersion: 5 }), SyntaxError);
+    const served = fs.readdirSync(DIST).filter((f) => /^boot\.[0-9a-f]+\.js$/.test(f));
+    assert.equal(served.length, 1, `one boot.js in dist/: ${served}`);
+    for (const file of [path.join(ROOT, 'shell/boot.js'), path.join(DIST, served[0])]) {
+      const src = fs.readFileSync(file, 'utf8');
+      assert.doesNotThrow(() => acorn.parse(src, { ecmaVersion: 5, sourceType: 'script' }), `${file} is not ES5`);
+    }
   });
 
   it('speaks English when the browser is not in Portuguese', async () => {
