@@ -204,6 +204,7 @@ void Engine::open_connection(int64_t now, bool rotation) {
   link.id = conn;
   link.connect_deadline_ms = deadline_after(now, config_.connect_timeout_ms);
   if (!rotation) retry_at_ = kNever;
+  if (rotation) seen_frames_.clear();  // a new overlap: nothing from an earlier one may cancel a frame of this one
 }
 
 void Engine::mark_open(Link& link, int64_t now) {
@@ -322,8 +323,7 @@ Effects Engine::on_open(uint32_t conn, int64_t now) {
     current_ = std::move(next_);
     next_ = {};
     mark_open(current_, now);
-    dedupe_until_ = kNever;
-    seen_frames_.clear();
+    dedupe_until_ = kNever;  // seen_frames_ keeps what the old connection got while this one was opening
     log(LogLevel::Info, "rotated to connection " + std::to_string(conn));
     if (!outbox_.has_sent_on(draining_.id)) drain_idle(now);
     flush(now);
@@ -369,8 +369,10 @@ Effects Engine::on_text(uint32_t conn, std::string_view text, int64_t now) {
 
 bool Engine::dedupe_across_connections(uint32_t conn, std::string_view text, int64_t now) {
   // While two connections overlap, a broadcast to all of the resident's connections arrives twice.
-  // Each frame seen on one connection cancels one identical frame from the other.
-  if (!draining_.active() && now > dedupe_until_) {
+  // Each frame seen on one connection cancels one identical frame from the other. The overlap starts
+  // when the next connection is opening: the server sends to it as soon as it accepted the upgrade, so
+  // a broadcast can reach the old connection before the new one's open event and the new one after it.
+  if (!draining_.active() && !next_.active() && now > dedupe_until_) {
     seen_frames_.clear();
     return false;
   }
