@@ -11,9 +11,8 @@ const require = createRequire(import.meta.url);
 const acorn = require('acorn');
 
 // Each floor of BOSFacts.supportFloor (src/app/page_facts.hpp; Edge is Chrome's engine and rule): a user
-// agent at the floor, and the
-// feature its engine got at that version (shell/boot.js FLOOR_FEATURES), deleted as a browser one version
-// older lacks it.
+// agent at the floor, and the feature its engine got at that version (shell/boot.js FLOOR_FEATURES),
+// deleted as a browser one version older lacks it.
 const FLOORS = [
   ['Chrome 97', 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/97.0.4692.71 Safari/537.36',
     () => { delete Array.prototype.findLast; }],
