@@ -18,8 +18,6 @@ const FLOORS = [
     () => { delete Array.prototype.findLast; }],
   ['Firefox 102', 'Mozilla/5.0 (X11; Linux x86_64; rv:102.0) Gecko/20100101 Firefox/102.0',
     () => { delete window.TransformStream; }],
-  ['Safari 16', 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.0 Safari/605.1.15',
-    () => { delete AbortSignal.timeout; }],
   ['Safari 16 on iPhone', 'Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.0 Mobile/15E148 Safari/604.1',
     () => { delete AbortSignal.timeout; }],
 ];
@@ -111,11 +109,6 @@ describe('boot', () => {
       assert.equal(await page.textContent('#boot-retry'), 'Tentar mesmo assim', name);
       await context.close();
     }
-    // A current user agent (this Chromium's own) does not hide a missing feature either.
-    const spoofed = await browser.newContext(DESKTOP);
-    await spoofed.addInitScript(FLOORS[0][2]);
-    assert.match(await bootMessage(await openPage(spoofed, server.http + '/')), /antigo demais/);
-    await spoofed.close();
   });
 
   it('boot.js parses as ES5, as written and as served', () => {
