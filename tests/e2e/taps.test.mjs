@@ -77,7 +77,7 @@ describe('taps', () => {
     await page.waitForFunction(({ kind, filter }) => window.BuildingOS.__test.hitRects(kind)
       .some((r) => (filter.id === undefined || r.id === filter.id) && (filter.detail === undefined || r.detail === filter.detail)),
     { kind, filter }, { timeout });
-    await settled(page);
+    // Where the last frame drew it: where a finger tapping now lands.
     return oneRect(await layout(page), kind, filter);
   }
   async function gone(kind, filter = {}, timeout = 10000) {
