@@ -32,7 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / 'build' / 'mutate'
 RESTORE = BUILD / 'restore'
-TARGETS = ['src/core/engine.cpp', 'src/core/protocol.cpp', 'src/core/outbox.cpp']
+# The engine (since "one Link record": engine.cpp and engine_messages.cpp), the protocol, the outbox.
+TARGETS = ['src/core/engine.cpp', 'src/core/engine_messages.cpp', 'src/core/protocol.cpp', 'src/core/outbox.cpp']
 
 # [SECTION] Sites ---------------------------------------------------------------------------------------
 
