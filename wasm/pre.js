@@ -13,7 +13,6 @@
      [SECTION] Tabs           each tab writes only its own storage keys; what closed tabs left is taken over
      [SECTION] Accessible twins  DOM stand-ins for what the canvas draws (menu, dialog, banner, status, the
                               messages in the role="log" region), for screen readers and keyboards
-
      [SECTION] Test hooks     window.BuildingOS.__test: read-only views of what the last frame drew
      [SECTION] Ready          window.BuildingOS (the automation API) and the page events */
 (function () {
