@@ -17,6 +17,12 @@
 //    Stops after --max-fails consecutive steps that were not sustained (p99 > 100 ms, answers lost, or
 //    the target rate not reached).
 // 4. Prints {"event":"done",...} and exits (the kernel closes the sockets).
+//
+// Index
+//   [SECTION] State                 options, connections, steps, clocks
+//   [SECTION] Sockets and frames    epoll, connect, masked frames, parsing answers
+//   [SECTION] Connecting and steps  connect_all, run_step, the histogram
+//   [SECTION] main
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -41,6 +47,8 @@
 #include <vector>
 
 namespace {
+
+// [SECTION] State -------------------------------------------------------------------------------------------
 
 using Clock = std::chrono::steady_clock;
 
@@ -108,6 +116,8 @@ uint32_t next_rand() {
   rng ^= rng << 5;
   return rng;
 }
+
+// [SECTION] Sockets and frames ------------------------------------------------------------------------------
 
 void watch(int idx, bool write) {
   epoll_event ev{};
@@ -337,6 +347,8 @@ void poll_once(int timeout_ms) {
   for (int i = 0; i < n; ++i) on_event(static_cast<int>(events[i].data.u32), events[i].events);
 }
 
+// [SECTION] Connecting and steps ----------------------------------------------------------------------------
+
 void connect_all() {
   const int64_t t0 = now_us();
   int next = 0;
@@ -460,6 +472,8 @@ std::vector<int> parse_rates(const std::string& s) {
 }
 
 }  // namespace
+
+// [SECTION] main --------------------------------------------------------------------------------------------
 
 int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {

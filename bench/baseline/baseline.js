@@ -7,11 +7,14 @@
    - scroll-to-bottom once per animation frame instead of once per message (no layout per message);
    - history capped at 10,000 messages like the product (kHistoryMaxMessages);
    - one Intl.DateTimeFormat for every bubble's time (toLocaleTimeString builds one per call). */
+// Index
+//   [SECTION] the seed's client   frames, heartbeat, backoff, as the proposal has them
+//   [SECTION] the page            DOM bubbles, the automation subset, the endpoint
 (function () {
   'use strict';
   var HISTORY_MAX = 10000;
 
-  // --- the seed's client ------------------------------------------------------------------------------
+  // [SECTION] the seed's client -----------------------------------------------------------------------------
   function Client(config) {
     this.config = config;
     this.websocket = null;
@@ -164,7 +167,7 @@
     this.notifyConnectionStatus('closed');
   };
 
-  // --- the page -------------------------------------------------------------------------------------
+  // [SECTION] the page --------------------------------------------------------------------------------------
   var listEl = document.getElementById('messages');
   var statusEl = document.getElementById('status');
   var typingEl = document.getElementById('typing');

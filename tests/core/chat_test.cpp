@@ -1,5 +1,10 @@
 // Chat model: local echo, the ack's temporary "processing" line, answers, notifications with priority,
 // the agent's typing indicator, unread count while hidden, history bounds and persistence, "Limpar conversa".
+//
+// Index
+//   [SECTION] Answers and notifications  ack, processing line, answer, notification, errors
+//   [SECTION] Typing and unread
+//   [SECTION] History                    bounds, persistence, batching, reload, Limpar conversa, ids
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
@@ -20,6 +25,8 @@ std::size_t count_role(const ChatModel& chat, Role role) {
   return n;
 }
 }  // namespace
+
+// [SECTION] Answers and notifications -----------------------------------------------------------------------
 
 SCENARIO("a question, its ack and the assistant's answer", "[chat]") {
   Harness h;
@@ -102,7 +109,7 @@ SCENARIO("a notification also ends the processing line", "[chat]") {
   CHECK(count_role(h.engine.chat(), Role::System) == 0);
 }
 
-SCENARIO("server errors show in the chat; gateway errors once, not per frame", "[chat]") {
+SCENARIO("server errors show in the chat, gateway errors once, not per frame", "[chat]") {
   Harness h;
   h.start();
   h.open();
@@ -119,6 +126,8 @@ SCENARIO("server errors show in the chat; gateway errors once, not per frame", "
   CHECK(h.engine.chat().size() == before + 1);  // logged, not shown: the resident cannot act on it
   CHECK(h.engine.state() == ConnState::Connected);
 }
+
+// [SECTION] Typing and unread -------------------------------------------------------------------------------
 
 SCENARIO("the typing indicator clears itself if typing:false is lost", "[chat]") {
   Harness h;
@@ -145,6 +154,8 @@ SCENARIO("unread count while the page is hidden", "[chat]") {
   h.apply(h.engine.page_visible(h.now));
   CHECK(h.engine.unread() == 0);
 }
+
+// [SECTION] History -----------------------------------------------------------------------------------------
 
 SCENARIO("history keeps the last 10,000 messages in memory", "[chat]") {
   ChatModel chat;

@@ -1,11 +1,18 @@
 // Connection state machine: connect, connect timeout, jittered backoff, "Reconectando... (n/5)", failed
 // without dead-ending, immediate retries on online/visible/"Tentar agora", close-code policy, stale events.
+//
+// Index
+//   [SECTION] Connecting and backing off            connect, timeout, backoff, failed, English texts
+//   [SECTION] Retries, disconnects and close codes
+//   [SECTION] Stale events and sends
 #include <catch2/catch.hpp>
 
 #include "support/harness.hpp"
 
 using namespace bos;
 using bos::test::Harness;
+
+// [SECTION] Connecting and backing off ----------------------------------------------------------------------
 
 SCENARIO("a resident opens the chat and connects", "[connection]") {
   GIVEN("a new engine") {
@@ -165,6 +172,8 @@ SCENARIO("a connection that stayed up 5 s resets the backoff", "[connection]") {
   CHECK(h.engine.status_text(h.now) == "Reconectando... (1/5)");
 }
 
+// [SECTION] Retries, disconnects and close codes ------------------------------------------------------------
+
 SCENARIO("online, visible and 'Tentar agora' retry at once", "[connection]") {
   Harness h;
   h.start();
@@ -254,6 +263,8 @@ SCENARIO("close codes decide what happens next", "[connection]") {
     }
   }
 }
+
+// [SECTION] Stale events and sends --------------------------------------------------------------------------
 
 SCENARIO("events from connections that are no longer current are ignored", "[connection]") {
   Harness h;

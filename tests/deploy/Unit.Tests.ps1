@@ -1,6 +1,14 @@
 # Unit tests of scripts/deploy-frontend.ps1 with a mocked `aws` (Pester creates a function named aws; the
 # script calls it through -AwsCli aws). The mock answers like the CLI, records every call's arguments ($args:
 # a native command has no parameters) and sets $global:LASTEXITCODE itself, because mocks do not.
+#
+# Index
+#   [SECTION] The aws mock                 answers like the CLI, records every call
+#   [SECTION] Deploying with a mocked aws  order, headers, config, CSP, invalidation, prune, failures
+#   [SECTION] Preflight failures           nothing changes
+#   [SECTION] The prod guard               confirmation, -WhatIf, unknown environments
+
+# [SECTION] The aws mock -------------------------------------------------------------------------------------
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'support/DeployTestKit.psm1') -Force
@@ -123,6 +131,8 @@ AfterAll {
     Remove-Item -LiteralPath $Work -Recurse -Force -ErrorAction SilentlyContinue
     Remove-Variable -Scope Global -Name AwsMock -ErrorAction SilentlyContinue
 }
+
+# [SECTION] Deploying with a mocked aws ----------------------------------------------------------------------
 
 Describe 'deploy-frontend.ps1 with a mocked aws' {
     BeforeEach {
@@ -515,6 +525,8 @@ Describe 'deploy-frontend.ps1 with a mocked aws' {
     }
 }
 
+# [SECTION] Preflight failures -------------------------------------------------------------------------------
+
 Describe 'preflight failures change nothing' {
     BeforeEach {
         Reset-AwsMock
@@ -591,6 +603,8 @@ Describe 'preflight failures change nothing' {
     }
 }
 
+# [SECTION] The prod guard -----------------------------------------------------------------------------------
+
 Describe 'the prod guard' {
     BeforeEach {
         Reset-AwsMock
@@ -643,8 +657,8 @@ Describe 'the prod guard' {
         $r.Output | Should -Match 'dev needs a confirmation'
     }
 
-    It 'rejects an environment outside dev, staging and prod' {
-        { & $Deploy -Environment qa -BuildDir $Dist -AwsCli aws } | Should -Throw '*does not belong to the set "dev,staging,prod"*'
+    It 'rejects an environment that deploy/environments.json does not name' {
+        { & $Deploy -Environment qa -BuildDir $Dist -AwsCli aws } | Should -Throw "*environment 'qa' is not in*environments.json*"
         $global:AwsMock.Calls.Count | Should -Be 0
     }
 }

@@ -1,6 +1,13 @@
 # Helpers for the deploy tests: servers (s3rver, the CloudFront double), fixture builds, ways to run
 # scripts/deploy-frontend.ps1 (in this process or as `pwsh -File`), an aws wrapper that injects failures,
 # and read-only looks at s3rver's data directory. Everything a helper starts, Stop-TestServer stops.
+#
+# Index
+#   [SECTION] Servers
+#   [SECTION] s3rver's data directory (read-only looks, no aws call)
+#   [SECTION] aws through the real CLI (for assertions)
+#   [SECTION] Running the deploy script
+#   [SECTION] Fixture builds
 Set-StrictMode -Version 3.0
 $ErrorActionPreference = 'Stop'
 

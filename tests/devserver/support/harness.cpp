@@ -1,5 +1,12 @@
 // harness.cpp: see harness.hpp. Every socket operation is asynchronous on a private io_context and run
 // with a deadline, so a misbehaving server fails a test instead of hanging it.
+//
+// Index
+//   [SECTION] ServerProcess   fork/exec the binary, its ready line, stop; run_devserver
+//   [SECTION] HTTP            Beast requests; raw_exchange for bytes the parser must refuse
+//   [SECTION] WsClient        the Beast WebSocket client
+//   [SECTION] RawWs           the hand-written RFC 6455 client for frame-level checks
+//   [SECTION] helpers         JSON fields, regexes, sendMessage bodies
 #include "harness.hpp"
 
 #include <cerrno>
@@ -109,7 +116,7 @@ const char* devserver_binary() {
   return BOS_DEVSERVER_BIN;
 }
 
-// --- ServerProcess ------------------------------------------------------------------------------------
+// [SECTION] ServerProcess -----------------------------------------------------------------------------------
 
 ServerProcess::ServerProcess(std::vector<std::string> args, bool capture_stderr, int port) {
   args.insert(args.begin(), {"--port", std::to_string(port)});
@@ -236,7 +243,7 @@ RunResult run_devserver(const std::vector<std::string>& args, Millis timeout) {
   return result;
 }
 
-// --- HTTP ---------------------------------------------------------------------------------------------
+// [SECTION] HTTP --------------------------------------------------------------------------------------------
 
 std::string HttpResult::header(const std::string& lower_name) const {
   const auto it = headers.find(lower_name);
@@ -330,7 +337,7 @@ std::string raw_exchange(std::uint16_t port, const std::string& bytes, Millis ti
   return out;
 }
 
-// --- WsClient -----------------------------------------------------------------------------------------
+// [SECTION] WsClient ----------------------------------------------------------------------------------------
 
 const char* to_string(Frame::Kind kind) {
   switch (kind) {
@@ -476,7 +483,7 @@ std::unique_ptr<WsClient> connect_user(std::uint16_t port, const std::string& us
   return client;
 }
 
-// --- RawWs --------------------------------------------------------------------------------------------
+// [SECTION] RawWs -------------------------------------------------------------------------------------------
 
 struct RawWs::Impl {
   asio::io_context io;
@@ -603,7 +610,7 @@ std::string RawWs::client_frame(int opcode, const std::string& payload, bool fin
   return out;
 }
 
-// --- helpers ------------------------------------------------------------------------------------------
+// [SECTION] helpers -----------------------------------------------------------------------------------------
 
 std::string frame_type(const std::string& json_text) { return json_string(json_text, "type"); }
 

@@ -1,5 +1,11 @@
 // swarm.cpp: see swarm.hpp. Plain non-blocking POSIX sockets and epoll: each driver is a small state
 // machine per socket, so thousands of clients fit in one thread.
+//
+// Index
+//   [SECTION] socket helpers    non-blocking connect, reset, frames, epoll; raise_fd_limit
+//   [SECTION] SlowFlood         slowloris sockets held open and trickling
+//   [SECTION] handshake_burst   complete handshakes at once, statuses counted
+//   [SECTION] run_ws_cycles     connect/disconnect cycles, clean closes and resets
 #include "support/swarm.hpp"
 
 #include <algorithm>
@@ -20,6 +26,8 @@
 #include <unistd.h>
 
 namespace dstest {
+
+// [SECTION] socket helpers ----------------------------------------------------------------------------------
 
 namespace {
 
@@ -165,7 +173,7 @@ std::size_t raise_fd_limit(std::size_t want) {
   return static_cast<std::size_t>(lim.rlim_cur);
 }
 
-// --- SlowFlood ----------------------------------------------------------------------------------------
+// [SECTION] SlowFlood ---------------------------------------------------------------------------------------
 
 struct SlowFlood::Impl {
   enum class Kind { kSilent, kPartial, kTrickle };
@@ -310,7 +318,7 @@ FloodReport SlowFlood::report() const {
   return impl_->report;
 }
 
-// --- handshake_burst ----------------------------------------------------------------------------------
+// [SECTION] handshake_burst ---------------------------------------------------------------------------------
 
 BurstReport handshake_burst(std::uint16_t port, int count, Millis timeout) {
   struct Shake {
@@ -375,7 +383,7 @@ BurstReport handshake_burst(std::uint16_t port, int count, Millis timeout) {
   return report;
 }
 
-// --- run_ws_cycles ------------------------------------------------------------------------------------
+// [SECTION] run_ws_cycles -----------------------------------------------------------------------------------
 
 CycleReport run_ws_cycles(const CycleOptions& options) {
   enum class Step { kConnecting, kHead, kWelcome, kHeartbeat, kCloseEcho, kEof };
