@@ -34,7 +34,7 @@ Only prod asks for confirmation. In a non-interactive session (CI, -NonInteracti
 prod deploy without -Confirm:$false fails at once with a message instead of waiting for an answer.
 
 .PARAMETER Environment
-dev, staging or prod (deploy/environments.json).
+A key of deploy/environments.json (the only list of environments); any other name is refused before anything runs.
 .PARAMETER Profile
 AWS CLI profile. Omitted: no --profile, credentials come from the environment.
 .PARAMETER BuildDir
@@ -78,8 +78,21 @@ pwsh scripts/deploy-frontend.ps1 -Environment prod -Rollback
 
 [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
 param(
+    # The environments are deploy/environments.json's keys, the only list (the workflow's `choice` options are
+    # checked against it by tests/deploy/Environments.Tests.ps1): checked here, at binding, before anything runs.
     [Parameter(Mandatory)]
-    [ValidateSet('dev', 'staging', 'prod')]
+    [ArgumentCompleter({
+        param($command, $parameter, $word)
+        $file = Join-Path (Split-Path -Parent $PSScriptRoot) 'deploy/environments.json'
+        @((Get-Content -Raw -LiteralPath $file -ErrorAction SilentlyContinue | ConvertFrom-Json -AsHashtable).Keys) | Where-Object { $_ -like "$word*" }
+    })]
+    [ValidateScript({
+        $file = Join-Path (Split-Path -Parent $PSScriptRoot) 'deploy/environments.json'
+        $all = try { Get-Content -Raw -LiteralPath $file -ErrorAction Stop | ConvertFrom-Json -AsHashtable -ErrorAction Stop } catch { throw "cannot read $file`: $($_.Exception.Message)" }
+        $known = @($all.Keys)
+        if ($known -contains $_) { return $true }          # any case, as ValidateSet did; the keys are lower-case
+        throw "environment '$_' is not in $file (known: $($known -join ', '))"
+    })]
     [string]$Environment,
 
     [string]$Profile,
@@ -108,7 +121,7 @@ param(
 
 Set-StrictMode -Version 3.0
 $ErrorActionPreference = 'Stop'
-$Environment = $Environment.ToLowerInvariant()         # ValidateSet ignores case; the config keys do not
+$Environment = $Environment.ToLowerInvariant()         # -Environment ignores case; the config keys are lower-case
 $PSNativeCommandUseErrorActionPreference = $false   # exit codes are checked by hand (Invoke-Aws)
 
 # The only Content-Types the deploy sets; any other extension fails the preflight. Never a charset on

@@ -75,7 +75,7 @@ Describe 'environments and the prod guard' {
         $faulty = New-FaultyAws (Join-Path $Work 'count-qa')
         $r = Invoke-DeployProcess @('-Environment', 'qa', '-BuildDir', $Site.Path, '-AwsCli', $faulty.Path, '-S3EndpointUrl', $S3.Url)
         $r.ExitCode | Should -Not -Be 0
-        $r.Output | Should -Match 'does not belong to the set "dev,staging,prod"'
+        $r.Output | Should -Match "environment 'qa' is not in .*deploy/environments\.json"
         Get-AwsCalls $faulty | Should -HaveCount 0
     }
 
