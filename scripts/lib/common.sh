@@ -24,9 +24,18 @@ bos_ensure_bootstrap() {
 }
 
 # Configures a preset once; later builds re-run CMake only when its inputs change.
+#   bos_configure PRESET [-DNAME=VALUE...]   also when the cache does not hold each NAME=VALUE yet
+#                                            (scripts/test: -DBOS_WERROR=ON)
 bos_configure() {
-  local preset="$1"
-  if [ ! -f "$BOS_ROOT/build/$preset/CMakeCache.txt" ] || [ ! -f "$BOS_ROOT/build/$preset/build.ninja" ]; then
-    (cd "$BOS_ROOT" && cmake --preset "$preset" >&2)
+  local preset="$1" dir="$BOS_ROOT/build/$1" d name value
+  shift
+  local needed=0
+  if [ ! -f "$dir/CMakeCache.txt" ] || [ ! -f "$dir/build.ninja" ]; then needed=1; fi
+  for d in "$@"; do
+    name=${d#-D}; value=${name#*=}; name=${name%%=*}; name=${name%%:*}
+    grep -qxE "${name}(:[A-Z]+)?=${value}" "$dir/CMakeCache.txt" 2>/dev/null || needed=1
+  done
+  if [ "$needed" = 1 ]; then
+    (cd "$BOS_ROOT" && cmake --preset "$preset" "$@" >&2)
   fi
 }
