@@ -22,7 +22,7 @@ TEST_CASE("links are found in message text without trailing punctuation", "[text
   CHECK(find_links(text) == links);
 }
 
-TEST_CASE("link targets are http(s) only; labels are short", "[text]") {
+TEST_CASE("link targets are http(s) only and labels are short", "[text]") {
   CHECK(link_target("www.x.com") == "https://www.x.com");
   CHECK(link_target("https://x.com") == "https://x.com");
   CHECK(link_target("ftp://x.com").empty());

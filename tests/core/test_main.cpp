@@ -1,3 +1,2 @@
-// The Catch2 runner for the engine tests (native and wasm).
-#define CATCH_CONFIG_MAIN
-#include <catch2/catch.hpp>
+// The Catch2 runner for the engine and app tests (native and wasm): see tests/catch_runner.hpp.
+#include "catch_runner.hpp"

@@ -67,7 +67,7 @@ TEST_CASE("dev: GET /__dev/stats counts connections and frames") {
   CHECK(s["frames_out"] == 3);  // two welcomes and the heartbeat answer
 }
 
-TEST_CASE("dev: GET /__dev/messages needs user_id; an unknown user has no messages") {
+TEST_CASE("dev: GET /__dev/messages needs user_id, and an unknown user has no messages") {
   DSTEST_START_SERVER(server, {"--quiet"});
   CHECK(http_request(server.port(), "GET", "/__dev/messages").status == 400);
   const HttpResult r = http_request(server.port(), "GET", "/__dev/messages?user_id=nobody");
@@ -93,7 +93,7 @@ TEST_CASE("dev: POST /__dev/burst pushes N assistant messages in order") {
   CHECK(http_request(server.port(), "POST", "/__dev/burst", R"({"user_id":"nobody","count":3})").body == R"({"sent":0,"connections":0})");
 }
 
-TEST_CASE("dev: POST /__dev/close closes with the given code; code 0 drops abnormally") {
+TEST_CASE("dev: POST /__dev/close closes with the given code, and code 0 drops abnormally") {
   DSTEST_START_SERVER(server, {"--quiet"});
   struct Case {
     int code;
@@ -111,7 +111,7 @@ TEST_CASE("dev: POST /__dev/close closes with the given code; code 0 drops abnor
   CHECK(f.close_reason == c.reason);
 }
 
-TEST_CASE("dev: POST /__dev/close with code 0 drops without a close frame; bad codes are 400") {
+TEST_CASE("dev: POST /__dev/close with code 0 drops without a close frame, and bad codes are 400") {
   DSTEST_START_SERVER(server, {"--quiet"});
   auto client = must_connect(server.port(), "u-drop0");
   CHECK(http_request(server.port(), "POST", "/__dev/close", R"({"user_id":"u-drop0","code":0})").body == R"({"closed":1})");

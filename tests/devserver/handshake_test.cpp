@@ -58,7 +58,7 @@ TEST_CASE("handshake: a missing or empty user_id is HTTP 400 on the handshake, n
   CHECK(r.body == "user_id required");
 }
 
-TEST_CASE("handshake: a foreign Origin is HTTP 403; loopback origins and no Origin are accepted") {
+TEST_CASE("handshake: a foreign Origin is HTTP 403, and loopback origins and no Origin are accepted") {
   DSTEST_START_SERVER(server, {"--quiet"});
   SECTION("refused") {
     const std::string origin = GENERATE(as<std::string>{}, "https://evil.example", "http://localhost.evil.example:3000",
@@ -164,5 +164,5 @@ TEST_CASE("handshake: a client that never finishes its request is cut off at the
   const auto t0 = std::chrono::steady_clock::now();
   const std::string r = raw_exchange(server.port(), "GET /?user_id=u HTTP/1.1\r\nHost: x\r\n", 5000ms);
   CHECK(r.empty());
-  CHECK(elapsed_ms(t0) < 2000);
+  CHECK(elapsed_ms(t0) < 4000);  // cut at 300 ms; without the deadline raw_exchange waits its whole 5 s
 }

@@ -1,3 +1,2 @@
-// The Catch2 runner for the dev server tests (native only).
-#define CATCH_CONFIG_MAIN
-#include <catch2/catch.hpp>
+// The Catch2 runner for the dev server tests (native only): see tests/catch_runner.hpp.
+#include "../catch_runner.hpp"  // not on the include path: tests/support would shadow support/
