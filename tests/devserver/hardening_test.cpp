@@ -67,7 +67,10 @@ TEST_CASE("hardening: a normal client is served through 2,000 slowloris sockets 
   constexpr int kSlow = 2000;
   constexpr int kBurst = 300;
   constexpr int kRatePerS = 100;
-  constexpr long long kHandshakeMs = 1000;
+  // The resident's exchange and the whole burst below must finish while the flood is still held (before
+  // this deadline cuts it off): 3 s leaves room on a loaded 2-core machine (with 1 s, a loaded run of main
+  // saw 1,574 of the 2,000 cut off before the burst was over).
+  constexpr long long kHandshakeMs = 3000;
   // Both processes hold ~2,300 sockets; the server inherits the limit at fork.
   REQUIRE(raise_fd_limit(8192) >= 4096);
   DSTEST_START_SERVER(server, {"--quiet", "--handshake-timeout-ms", std::to_string(kHandshakeMs), "--max-new-conn-per-s",
@@ -84,7 +87,7 @@ TEST_CASE("hardening: a normal client is served through 2,000 slowloris sockets 
   REQUIRE(resident->send(send_message_json("o vazamento no 502 voltou", "m-flood-1")));
   CHECK(json_string(read_type(*resident, "ack"), "client_msg_id") == "m-flood-1");
   const long long resident_ms = elapsed_ms(t0);
-  CHECK(resident_ms < 1000);
+  CHECK(resident_ms < kHandshakeMs);  // served while the flood holds, not after it was cut off
   const long long rss_flood = rss_bytes(server.port());
 
   // Complete handshakes at once: the token bucket had kRatePerS - 1 left (the resident took one) and refills
@@ -104,7 +107,7 @@ TEST_CASE("hardening: a normal client is served through 2,000 slowloris sockets 
   read_type(*resident, "typing");
   CHECK(json_string(read_type(*resident, "message"), "role") == "assistant");
   read_type(*resident, "typing");
-  CHECK(heartbeat_ms(*resident) < 500);
+  CHECK(heartbeat_ms(*resident) < 1000);  // milliseconds when served; 1 s of room for a loaded machine
 
   // Every slow socket is cut off at the handshake deadline, unanswered; trickling does not extend it.
   REQUIRE(flood.wait_all_closed(Millis(kHandshakeMs + 3000)));
@@ -115,13 +118,13 @@ TEST_CASE("hardening: a normal client is served through 2,000 slowloris sockets 
   CHECK(fr.bytes_received == 0);
   CHECK(fr.trickle_writes >= 2 * (kSlow / 3));  // the tricklers kept sending header lines until cut off
   CHECK(fr.min_lifetime_ms >= kHandshakeMs);  // our clock starts at connect(), before the server's accept
-  CHECK(fr.max_lifetime_ms <= kHandshakeMs + 1500);
+  CHECK(fr.max_lifetime_ms <= kHandshakeMs + 3000);  // cutting 2,000 sockets takes a while on a loaded machine
   // 2,000 pending requests are cheap (measured ~6.5 MB, about 3 KB each); 64 KB each would be 125 MB.
   CHECK(rss_flood - rss_idle < 32 * kMiB);
 
   CHECK(eventually([&] { return connections_are(server.port(), 1); }));
   CHECK(stats(server.port())["total_connections"] == 1 + shakes.count(101));
-  CHECK(heartbeat_ms(*resident) < 500);
+  CHECK(heartbeat_ms(*resident) < 1000);
   CHECK(server.running());
 }
 
@@ -166,12 +169,13 @@ TEST_CASE("hardening: a client that never reads is capped at 16 MB of unsent dat
   for (int i = 1; i <= 2000; ++i) REQUIRE(json_string(read_text(*busy), "message") == "b-" + std::to_string(i));
   CHECK(http_request(server.port(), "POST", "/dev/@connections/" + percent_encode(busy_id), "direct").status == 200);
   CHECK(read_text(*busy) == "direct");
-  for (int i = 0; i < 10; ++i) CHECK(heartbeat_ms(*busy) < 200);
+  // A server stuck writing to the lazy client would answer late or never; 1 s is room for a loaded machine.
+  for (int i = 0; i < 10; ++i) CHECK(heartbeat_ms(*busy) < 1000);
 
   // The lazy client vanishes (a reset, with data unread): the server frees it at once, 16 MB queue and all.
   lazy.reset();
   CHECK(eventually([&] { return connections_are(server.port(), 1); }));
-  CHECK(heartbeat_ms(*busy) < 200);
+  CHECK(heartbeat_ms(*busy) < 1000);
   CHECK(server.running());
 }
 
@@ -202,7 +206,7 @@ TEST_CASE("hardening: a ping flood from a client that never reads fills its queu
   REQUIRE(more.status == 200);
   CHECK(parse_json(more.body)["sent"].get<long long>() < 1000);
   CHECK(connections_are(server.port(), 2));
-  CHECK(heartbeat_ms(*busy) < 200);
+  CHECK(heartbeat_ms(*busy) < 1000);  // behind 63 MB of owed pongs on another connection: still answered
   CHECK(server.running());
 }
 
@@ -232,11 +236,13 @@ TEST_CASE("hardening: a frame header announcing an oversized payload is refused 
   REQUIRE(raw.read_frame());
   const auto t0 = std::chrono::steady_clock::now();
   REQUIRE(raw.write(c.bytes));
-  const auto close = raw.read_frame(1000ms);  // no payload follows: the server must not wait for it
+  // No payload follows: a server that waited for it would never answer, so the read's deadline is the
+  // bound (3 s: room for a loaded machine).
+  const auto close = raw.read_frame(3000ms);
   REQUIRE(close);
   CHECK(close->opcode == 8);
   CHECK(close_code_of(*close) == c.code);
-  CHECK(elapsed_ms(t0) < 1000);
+  CHECK(elapsed_ms(t0) < 3000);
   CHECK(raw.wait_closed(3000ms));
   CHECK(connections_are(server.port(), 0));
 }

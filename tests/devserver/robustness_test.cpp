@@ -70,7 +70,7 @@ TEST_CASE("robustness: a client that never reads does not stall the others") {
   CHECK(r.status == 200);
   const auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < 20; ++i) expect_nothing_pending(*busy);
-  CHECK(elapsed_ms(t0) < 2000);
+  CHECK(elapsed_ms(t0) < 4000);  // milliseconds each when nothing stalls; the rest is room for a loaded machine
   CHECK(server.running());
 }
 
