@@ -15,7 +15,8 @@ So, from `ctest --show-only=json-v1` and each binary's own list:
   - each binary runs with tests/catch_runner.hpp's warnings on: a spec that matches nothing fails (Catch2
     2.13 alone exits 0; the runner turns NoTests and NoAssertions on together);
   - no name holds ; \\ " or unbalanced [ ], starts with * ~ # - or ends with *, or has outer spaces;
-  - every other entry is labelled `script` (bos_add_script_test): nothing reaches ctest unchecked.
+  - every other entry is labelled `script` (bos_add_script_test): nothing reaches ctest unchecked;
+  - no two entries share a name.
 One line per problem, exit 1.
 """
 import argparse
@@ -86,6 +87,9 @@ def main():
         print(f"ctest --show-only=json-v1 failed ({shown.returncode}): {shown.stderr.strip()}")
         return 1
     tests = json.loads(shown.stdout)["tests"]
+    for name, count in collections.Counter(t["name"] for t in tests).items():
+        if count > 1:
+            problems.append(f"{name}: {count} ctest entries have this name (two binaries with one prefix?)")
 
     entries = collections.defaultdict(list)  # binary -> [(ctest name, spec, args, properties)]
     for test in tests:
