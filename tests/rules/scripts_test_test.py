@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """scripts_test_test.py: scripts/test itself, run on fake tiers (BOS_TEST_FIXTURE_TIER): zero is a
-failure, skipped is loud, cancelled is failed, and the last line counts all three.
+failure, skipped is loud, cancelled is failed, and the last line counts all three; a tier of the second
+lane (BOS_TEST_FIXTURE_SIDE_TIER) runs beside the first lane's, and its result reaches the report the same.
 
     python3 tests/rules/scripts_test_test.py [-v]
         (ctest: rules.scripts-test-fails-empty-skipped-and-cancelled-tiers)
@@ -9,6 +10,10 @@ Each case writes a fake tier's output (the summary lines ctest, node --test and 
 really print) and its exit code, runs `scripts/test fixture`, and checks the exit status, the tier's line
 and the last line. Nothing is installed or built for the fixture tier.
 """
+# Index
+#   [SECTION] Fake tier outputs    the summaries ctest, node --test, tests/deploy/run.ps1 and pytest print
+#   [SECTION] One tier             zero, skipped, cancelled, failed, no summary, --list
+#   [SECTION] Two lanes            the second lane beside the first, BOS_TEST_SERIAL, the report's order
 import os
 import shlex
 import subprocess
@@ -17,6 +22,8 @@ import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPT = os.path.join(ROOT, "scripts", "test")
+
+# [SECTION] Fake tier outputs ---------------------------------------------------------------------------
 
 CTEST_OK = """\
     Start 1: native.a
@@ -154,6 +161,8 @@ sss
 """
 
 
+# [SECTION] One tier ------------------------------------------------------------------------------------
+
 def run_fixture(output, rc, parser):
     with tempfile.TemporaryDirectory() as tmp:
         log = os.path.join(tmp, "fixture-output.txt")
@@ -228,11 +237,88 @@ class ScriptsTest(unittest.TestCase):
     def test_list_and_unknown_tiers_still_work(self):
         p = subprocess.run([SCRIPT, "--list"], capture_output=True, text=True, timeout=60)
         self.assertEqual(p.returncode, 0)
-        self.assertEqual([l.split()[0] for l in p.stdout.splitlines()], ["native", "wasm", "e2e", "deploy", "backend"])
+        self.assertEqual([l.split()[0] for l in p.stdout.splitlines()],
+                         ["native", "wasm", "e2e", "deploy", "backend", "firefox", "webkit"])
         env = {k: v for k, v in os.environ.items() if not k.startswith("BOS_TEST_FIXTURE")}
         p = subprocess.run([SCRIPT, "fixture"], capture_output=True, text=True, timeout=60, env=env)
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("unknown tier: fixture", p.stderr)
+
+
+# [SECTION] Two lanes -----------------------------------------------------------------------------------
+
+def fake_tier(tmp, name, output, rc, seconds):
+    """A fake tier's command: stamps its start and end (time.monotonic_ns() is per boot: comparable
+    across processes), sleeps, prints OUTPUT, exits RC."""
+    log = os.path.join(tmp, name + ".out")
+    with open(log, "w", encoding="utf-8") as f:
+        f.write(output)
+    stamp = os.path.join(tmp, name + ".stamps")
+    now = "python3 -c 'import time; print(time.monotonic_ns())'"
+    return stamp, f"{now} >>{shlex.quote(stamp)}; sleep {seconds}; {now} >>{shlex.quote(stamp)}; cat {shlex.quote(log)}; exit {rc}"
+
+
+def run_two_lanes(main, side, serial=False, args=("fixture", "fixture-side")):
+    """Runs a first-lane and a second-lane fake tier; returns (exit code, stdout lines, stderr, spans)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        main_stamp, main_cmd = fake_tier(tmp, "main", *main)
+        side_stamp, side_cmd = fake_tier(tmp, "side", *side)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("BOS_TEST_")}
+        env.update({
+            "BOS_TEST_FIXTURE_TIER": main_cmd, "BOS_TEST_FIXTURE_PARSER": "tap",
+            "BOS_TEST_FIXTURE_SIDE_TIER": side_cmd, "BOS_TEST_FIXTURE_SIDE_PARSER": "pytest",
+            "BOS_TEST_LOG_DIR": os.path.join(tmp, "logs"),
+        })
+        if serial:
+            env["BOS_TEST_SERIAL"] = "1"
+        p = subprocess.run([SCRIPT, *args], capture_output=True, text=True, env=env, timeout=120, cwd=ROOT)
+        spans = {}
+        for name, stamp in (("main", main_stamp), ("side", side_stamp)):
+            with open(stamp, encoding="utf-8") as f:
+                spans[name] = [int(x) for x in f.read().split()]
+        with open(os.path.join(tmp, "logs", "fixture-side.log"), encoding="utf-8") as f:
+            side_log = f.read()
+    return p.returncode, p.stdout.strip().splitlines(), p.stderr, spans, side_log
+
+
+TAP_TWO_PASSED = "ok 1 - a\nok 2 - b\n# pass 2\n# fail 0\n# cancelled 0\n# skipped 0\n"
+TAP_ONE_FAILED = "ok 1 - a\nnot ok 2 - b\n# pass 1\n# fail 1\n# cancelled 0\n# skipped 0\n"
+
+
+class LanesTest(unittest.TestCase):
+    def test_the_second_lane_runs_beside_the_first_and_both_reach_the_report_in_order(self):
+        code, lines, err, spans, side_log = run_two_lanes((TAP_TWO_PASSED, 0, 2), (PYTEST_OK, 0, 2))
+        self.assertEqual(code, 0, err)
+        (m0, m1), (s0, s1) = spans["main"], spans["side"]
+        self.assertTrue(s0 < m1 and m0 < s1, f"the lanes did not overlap: main {spans['main']} side {spans['side']}")
+        tiers = [l.split()[0] for l in lines if l.startswith("fixture")]
+        self.assertEqual(tiers, ["fixture", "fixture-side"])
+        self.assertIn("beside the others", [l for l in lines if l.startswith("fixture-side")][0])
+        self.assertEqual(lines[-1], "13 passed, 0 failed, 1 skipped")
+        self.assertIn("11 passed, 1 skipped", side_log)   # its own log, apart from the first lane's
+        self.assertIn("1 TEST(S) SKIPPED", err)            # its messages still reach stderr
+
+    def test_serial_runs_one_tier_at_a_time(self):
+        code, lines, err, spans, _ = run_two_lanes((TAP_TWO_PASSED, 0, 1), (PYTEST_OK, 0, 1), serial=True)
+        self.assertEqual(code, 0, err)
+        (m0, m1), (s0, s1) = spans["main"], spans["side"]
+        self.assertTrue(m1 <= s0, f"BOS_TEST_SERIAL=1 overlapped: main {spans['main']} side {spans['side']}")
+        self.assertEqual(lines[-1], "13 passed, 0 failed, 1 skipped")
+
+    def test_a_failing_or_empty_second_lane_tier_fails_the_run(self):
+        code, lines, err, _, _ = run_two_lanes((TAP_TWO_PASSED, 0, 0), (PYTEST_ERRORS, 1, 0))
+        self.assertNotEqual(code, 0)
+        self.assertEqual(lines[-1], "5 passed, 3 failed, 0 skipped")
+        code, lines, err, _, _ = run_two_lanes((TAP_ONE_FAILED, 1, 0), (PYTEST_ALL_SKIPPED, 0, 0))
+        self.assertNotEqual(code, 0)
+        self.assertEqual(lines[-1], "1 passed, 2 failed, 3 skipped")
+        self.assertIn("TIER fixture-side DID NOT RUN: ran 0 tests, 3 skipped", err)
+
+    def test_the_report_keeps_the_order_the_tiers_were_asked_in(self):
+        code, lines, err, _, _ = run_two_lanes((TAP_TWO_PASSED, 0, 0), (PYTEST_OK, 0, 1),
+                                               args=("fixture-side", "fixture"))
+        self.assertEqual(code, 0, err)
+        self.assertEqual([l.split()[0] for l in lines if l.startswith("fixture")], ["fixture-side", "fixture"])
 
 
 if __name__ == "__main__":
