@@ -1,7 +1,7 @@
 # How every test reaches ctest (docs/testing.md, "Every pass runs a case that can fail"):
 #   bos_catch_discover_tests(target PREFIX p [SERIAL regex] [PROPERTIES ...])
-#       one ctest entry per Catch2 case, named p + the case's name. The binary's main() is
-#       tests/catch_runner.hpp, which turns on Catch2's NoTests (a spec that matches no case fails: Catch2
+#       one ctest entry per Catch2 case, named p + the case's name. The binary links bos_catch_main
+#       (tests/CMakeLists.txt): its main() is tests/catch_runner.hpp, which turns on Catch2's NoTests (a spec that matches no case fails: Catch2
 #       2.13 alone exits 0) and NoAssertions (a case, or a leaf section, that asserts nothing fails)
 #       warnings: Catch2 2.13's command line takes a single -w, so `EXTRA_ARGS -w NoTests -w NoAssertions`
 #       is refused ("Unrecognised token: -w"). A case that called BOS_SKIP (tests/skip.hpp) is reported

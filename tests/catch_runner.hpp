@@ -1,5 +1,5 @@
-// catch_runner.hpp: the main() of every Catch2 test binary; include it from exactly one .cpp per binary
-// (tests/core/test_main.cpp, tests/devserver/test_main.cpp). Catch2's own runner, plus:
+// catch_runner.hpp: the main() of every Catch2 test binary, compiled once per preset (tests/catch_main.cpp,
+// the bos_catch_main library of tests/CMakeLists.txt, which every test binary links). Catch2's own runner, plus:
 //   - both of Catch2's warnings, always: NoTests (a test spec that matches no case fails; Catch2 2.13
 //     alone prints "No test cases matched" and exits 0) and NoAssertions (a case, or a leaf section, that
 //     asserts nothing fails). Set here because Catch2 2.13's command line takes one -w only: a second -w
