@@ -10,6 +10,12 @@
 // rendering update after the event, i.e. a requestAnimationFrame callback registered from the event
 // handler, then a MessageChannel task posted from it (that task runs after the frame's rAF callbacks,
 // the product's ImGui frame among them, and after style, layout and paint of that frame).
+//
+// Index
+//   [SECTION] Browser        Chromium's flags, FRAME_TOOLS, launch, connected
+//   [SECTION] Load figures   settling, idle cost, reply latency: loadSession
+//   [SECTION] Burst figures  burst, long history, wheel scrolling: burstSession
+//   [SECTION] The site       the page as the deploy ships it: nameConfig
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,6 +27,8 @@ import { ROOT } from './util.mjs';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
+
+// [SECTION] Browser -----------------------------------------------------------------------------------------
 
 export const CHROMIUM = process.env.BOS_CHROMIUM || '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -109,6 +117,8 @@ async function waitConnected(page, timeoutMs = 30000) {
   await page.waitForFunction(() => window.__bench.connectedAt !== null, null, { timeout: timeoutMs, polling: 50 });
   return page.evaluate(() => window.__bench.connectedAt);
 }
+
+// [SECTION] Load figures ------------------------------------------------------------------------------------
 
 // Start-up work (font loading, first frames, layout, GPU process warm-up) goes on for a few seconds after
 // `connected`, longer on the DOM page (system fonts). There is no event for "the browser is done", so:
@@ -205,6 +215,8 @@ export async function loadSession(url, { idleSeconds, settleMaxMs, replies, repl
   }
 }
 
+// [SECTION] Burst figures -----------------------------------------------------------------------------------
+
 async function burstInto(page, server, count, prefix, withMeter) {
   const userId = await page.evaluate(() => window.BuildingOS.state().userId);
   await page.evaluate(({ count, prefix, withMeter }) => {
@@ -276,6 +288,8 @@ export async function burstSession(url, server, { burst, history, wheelSteps }) 
     await browser.benchClose();
   }
 }
+
+// [SECTION] The site ----------------------------------------------------------------------------------------
 
 // The page as the deploy ships it (scripts/deploy-frontend.ps1): the endpoint in an immutable
 // config.<hash>.json that the HTML names (data-config on its boot script), so a repeat visit takes it from
