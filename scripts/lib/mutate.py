@@ -10,12 +10,11 @@ the tests fail or time out, *survives* when they pass, and is *stillborn* when i
 counted). The source is restored after every mutant, and on Ctrl-C or SIGTERM; a copy of the original is
 kept in build/mutate/restore/ while a mutant is in place, and the next run puts it back first if the last
 one was killed hard.
-
-Index
-  [SECTION] Sites      finding mutation sites in a C++ source (comments and string literals skipped)
-  [SECTION] Tree       applying a mutant, restoring the source (signals, the crash copy)
-  [SECTION] Run        build, test, classify; the report (text and JSON)
 """
+# Index
+#  [SECTION] Sites      finding mutation sites in a C++ source (comments and string literals skipped)
+#  [SECTION] Tree       applying a mutant, restoring the source (signals, the crash copy)
+#  [SECTION] Run        build, test, classify; the report (text and JSON)
 import argparse
 import fcntl
 import hashlib

@@ -3,6 +3,11 @@
 // engine, from npm) in four page states, driven with Tab, Enter and Escape alone, and read back from
 // Chromium's own accessibility tree (CDP Accessibility.getFullAXTree).
 // axe's results, by page state and impact, go to artifacts/e2e/axe.json.
+//
+// Index
+//  [SECTION] Helpers: axe, expected names, focus
+//  [SECTION] The suite: axe states, the accessibility tree, keyboard
+//  [SECTION] Keyboard only and the unsupported-browser page
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -16,6 +21,7 @@ const require = createRequire(import.meta.url);
 const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const AXE_RESULTS = {};
 
+// [SECTION] Helpers: axe, expected names, focus -----------------------------------------------------------------
 // axe-core in the page as served (its CSP included: evaluate() is the debugger's, not a script the page
 // loads). Returns the violations; records them by impact under `state`.
 async function audit(page, state) {
@@ -80,6 +86,7 @@ function assertVisibleFocus(f, what) {
   assert.ok(f.outline.width >= 2, `${what}: a focus ring at least 2 px wide`);
 }
 
+// [SECTION] The suite: axe states, the accessibility tree, keyboard ---------------------------------------------
 describe('a11y', () => {
   let server, browser, context, page, userId;
 
@@ -230,6 +237,7 @@ describe('a11y', () => {
     assert.deepEqual(await noProblems(page), []);
   });
 
+  // [SECTION] Keyboard only and the unsupported-browser page ------------------------------------------------------
   it('keyboard only: sends, retries and clears with Tab, Enter and Escape alone', async (t) => {
     // Acks 2.5 s late, so a message can be caught in flight when the gateway refuses it (1009).
     const api = await startDevserver({ staticDir: null, args: ['--fault', 'ack-delay=2500', '--reply-delay-ms', '100'] });
