@@ -186,6 +186,13 @@ bool is_content_hashed(std::string_view path) {
   return false;
 }
 
+const char* cache_control_for(std::string_view path) {
+  const std::size_t slash = path.rfind('/');
+  const std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);
+  if (name == kServiceWorkerName) return kNoCacheControl;
+  return is_content_hashed(path) ? kImmutableCacheControl : kShortCacheControl;
+}
+
 std::string content_type_for(std::string_view filename) {
   const std::size_t dot = filename.rfind('.');
   const std::string ext = dot == std::string_view::npos ? std::string() : ascii_lower(filename.substr(dot + 1));
@@ -243,7 +250,7 @@ std::variant<StaticFile, StaticError> load_static_file(const std::string& root, 
   if (resolved->size > kMaxStaticFileBytes) return StaticError::kTooLarge;
   StaticFile out;
   out.content_type = content_type_for(file.filename().string());
-  out.cache_control = is_content_hashed(path) ? kImmutableCacheControl : kShortCacheControl;
+  out.cache_control = cache_control_for(path);
   const auto sibling = [&](ContentCoding c) {
     return usable_sibling(*resolved, fs::path(resolved->real.string() + sibling_suffix(c)), prefix);
   };

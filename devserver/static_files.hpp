@@ -1,5 +1,7 @@
 // static_files.hpp: --static DIR with the production headers the deploy sets on S3/CloudFront:
-// content-hashed names are immutable for a year, everything else is cached 5 minutes; exact MIME types
+// content-hashed names are immutable for a year, the service worker (sw.js) is revalidated on every use
+// (no-cache: the deploy sets the same; a stale worker would keep residents on an old build), everything
+// else is cached 5 minutes; exact MIME types
 // (.wasm must be application/wasm for streaming compilation). No traversal, no dotfiles, no symlink escapes.
 // Compression as CloudFront does it: a file with precompressed siblings (name.br, name.gz, written by
 // scripts/build) is sent in the encoding the request's Accept-Encoding prefers (br > gzip > identity,
@@ -17,6 +19,8 @@ namespace devserver {
 
 inline constexpr const char* kImmutableCacheControl = "public, max-age=31536000, immutable";
 inline constexpr const char* kShortCacheControl = "public, max-age=300";
+inline constexpr const char* kNoCacheControl = "no-cache";
+inline constexpr const char* kServiceWorkerName = "sw.js";
 inline constexpr std::size_t kMaxStaticFileBytes = 64u * 1024u * 1024u;
 
 enum class ContentCoding { kIdentity, kGzip, kBrotli };
@@ -50,5 +54,7 @@ std::variant<StaticFile, StaticError> load_static_file(const std::string& root, 
 std::string content_type_for(std::string_view filename);
 // The deploy's rule: the name matches \.[0-9a-f]{8,}\.[^/]+$
 bool is_content_hashed(std::string_view path);
+// The Cache-Control --static sends for `path` (decoded): kImmutableCacheControl, kNoCacheControl, kShortCacheControl.
+const char* cache_control_for(std::string_view path);
 
 }  // namespace devserver

@@ -15,9 +15,11 @@ visitor always find a complete site:
      config.<hash>.json       this environment's {"websocketEndpoint": ...}, named by the HTML it goes with
   3. /config.json             the same, short cache, for older HTML and outside tools
      deploys/<id>.json        the deploy manifest; deploys/latest.json points at it
-  4. the HTML, last           CSP connect-src rewritten to this environment's endpoint and data-config naming
+  4. the HTML                 CSP connect-src rewritten to this environment's endpoint and data-config naming
                               config.<hash>.json, in the same page: the two cannot disagree; max-age=300
-  5. a CloudFront invalidation of what is not hashed only: /index.html, /, /config.json
+     /sw.js, last             the offline shell's service worker (no-cache), its "index" set to the SHA-256
+                              of the HTML just uploaded: it installs only over that page, so it goes after it
+  5. a CloudFront invalidation of what is not hashed only: /index.html, /, /config.json, /sw.js
   6. prune: hashed objects referenced by neither this deploy nor the previous one, and unreferenced for
      -PruneOlderThanDays days
   7. with -Wait, poll the invalidation until it completes (a timeout is a warning)
@@ -27,7 +29,8 @@ HTML, config and manifest pointer back (and invalidates them again), then exits 
 through Invoke-Aws, which checks its exit code.
 
 -Rollback makes the previous deploy (the one deploys/latest.json names as previous) live again from its
-manifest: its HTML and config.json, then an invalidation. Its hashed assets are still in the bucket
+manifest: its HTML and config.json, then its sw.js (or, for a deploy from before the offline shell, a worker
+that retires the shell: it deletes the cached sets and unregisters), then an invalidation. Its hashed assets are still in the bucket
 because a prune never deletes the previous deploy's files.
 
 Only prod asks for confirmation. In a non-interactive session (CI, -NonInteractive, redirected input) a
@@ -144,6 +147,23 @@ $CacheImmutable = 'public, max-age=31536000, immutable'
 $CacheHtml = 'public, max-age=300'
 # config.json and the manifests go up in one call, so they share a short cache (CloudFront serves only config.json).
 $CacheConfig = 'public, max-age=60'
+# The offline shell's service worker keeps its name (browsers look for a new one at the same URL) and is
+# revalidated on every use: a cached old worker would keep residents on an old build.
+$WorkerKey = 'sw.js'
+$CacheWorker = 'no-cache'
+$WorkerIndexField = '"index"\s*:\s*"[0-9a-f]{64}"'      # the set's page hash scripts/lib/assemble_site.py writes
+# Uploaded as sw.js when the site goes back to (or is deployed with) a build without the offline shell: browsers
+# still run the last worker they installed, which would keep serving its cached build. This one takes over at
+# once, deletes the shell's sets ("bos-set-*") and unregisters, so the next load comes from the network.
+$RetiringWorker = @'
+/* sw.js, written by scripts/deploy-frontend.ps1: this deploy has no offline shell, so the last one retires. */
+self.addEventListener('install', function () { self.skipWaiting(); });
+self.addEventListener('activate', function (e) {
+  e.waitUntil(caches.keys().then(function (keys) {
+    return Promise.all(keys.filter(function (k) { return k.indexOf('bos-set-') === 0; }).map(function (k) { return caches.delete(k); }));
+  }).then(function () { return self.registration.unregister(); }));
+});
+'@
 
 $HashedName = '\.[0-9a-f]{8,}\.[A-Za-z0-9]+$'          # app.3f9c2a1b.js
 $HashLength = 10                                        # as scripts/lib/assemble_site.py names assets
@@ -360,7 +380,8 @@ function Get-BuildFiles([string]$Root) {
             continue
         }
         $isHtml = $ext -eq '.html'
-        if (-not $isHtml -and $item.Name -notmatch $HashedName) {
+        $isWorker = $rel -eq $WorkerKey
+        if (-not $isHtml -and -not $isWorker -and $item.Name -notmatch $HashedName) {
             $problems.Add("$rel`: not content-hashed; every asset but the HTML must be (name.0123abcd.ext) to be cached as immutable")
             continue
         }
@@ -372,8 +393,9 @@ function Get-BuildFiles([string]$Root) {
             Key          = $rel
             Path         = $item.FullName
             IsHtml       = $isHtml
+            IsWorker     = $isWorker
             ContentType  = $ContentTypes[$ext]
-            CacheControl = if ($isHtml) { $CacheHtml } else { $CacheImmutable }
+            CacheControl = if ($isHtml) { $CacheHtml } elseif ($isWorker) { $CacheWorker } else { $CacheImmutable }
             Bytes        = $bytes.Length
             Sha256       = Get-HexDigest $bytes 'SHA256'
             Md5          = Get-HexDigest $bytes 'MD5'
@@ -507,19 +529,21 @@ function Read-Manifest([string]$Key) {
 }
 
 # What is live now, kept so a failure can put it back: HTML pages, config.json and the latest.json pointer.
-function Read-LiveState($Listing, [string[]]$HtmlKeys) {
+function Read-LiveState($Listing, [string[]]$HtmlKeys, [string[]]$WorkerKeys = @()) {
     $live = [ordered]@{ Latest = $null; LatestBytes = $null; Objects = @{} }
     if ($Listing.ContainsKey($LatestKey)) {
         $read = Read-Manifest $LatestKey
         $live.Latest = $read.Manifest
         $live.LatestBytes = $read.Bytes
     }
-    foreach ($key in @($HtmlKeys) + $ConfigKey) {
+    foreach ($key in @($HtmlKeys) + $ConfigKey + @($WorkerKeys)) {
         if (-not $Listing.ContainsKey($key)) { $live.Objects[$key] = $null; continue }
         # The manifest holds the bytes it uploaded; use them when the live object still matches (ETag = MD5).
         $known = $null
         if ($live.Latest) {
-            $text = if ($key -eq $ConfigKey) { $live.Latest['config'] } else { $live.Latest['entryPoints'][$key] }
+            $text = if ($key -eq $ConfigKey) { $live.Latest['config'] }
+                    elseif ($key -in $WorkerKeys) { if ($live.Latest['workers']) { $live.Latest['workers'][$key] } else { $null } }
+                    else { $live.Latest['entryPoints'][$key] }
             if ($null -ne $text) {
                 $bytes = $Utf8NoBom.GetBytes([string]$text)
                 if ((Get-HexDigest $bytes 'MD5') -eq $Listing[$key].ETag) { $known = $bytes }
@@ -705,11 +729,15 @@ function Restore-LiveSite($Run) {
     Write-Host "==> restoring the live site as it was before this run" -ForegroundColor Yellow
     $allOk = $true
     $html = @($Run.Touched.Keys | Where-Object { $_ -like '*.html' })
-    $json = @($Run.Touched.Keys | Where-Object { $_ -notlike '*.html' })
+    $workers = @($Run.Touched.Keys | Where-Object { $_ -like '*.js' })
+    $json = @($Run.Touched.Keys | Where-Object { $_ -notlike '*.html' -and $_ -notlike '*.js' })
     $back = [ordered]@{}
     foreach ($key in $json) { if ($null -ne $Run.Touched[$key]) { $back[$key] = $Run.Touched[$key] } }
     $gone = @($json | Where-Object { $null -eq $Run.Touched[$_] })
-    $parts = @($html | ForEach-Object { if ($null -eq $Run.Touched[$_]) { "remove:$_" } else { "put:$_" } })
+    # The worker first: it installs only over the page whose hash it names, so either order is safe, and
+    # this one puts the site back in the reverse of the upload order.
+    $parts = @($workers | ForEach-Object { if ($null -eq $Run.Touched[$_]) { "remove:$_" } else { "worker:$_" } })
+    $parts += @($html | ForEach-Object { if ($null -eq $Run.Touched[$_]) { "remove:$_" } else { "put:$_" } })
     if ($back.Count) { $parts += 'json-put' }
     if ($gone.Count) { $parts += 'json-remove' }
     foreach ($part in $parts) {
@@ -718,6 +746,7 @@ function Restore-LiveSite($Run) {
             switch ($kind) {
                 'remove' { Remove-S3Objects @($key); $done = "removed $key (it did not exist before)" }
                 'put' { Send-S3Bytes $key $Run.Touched[$key] $ContentTypes['.html'] $CacheHtml; $done = "restored $key" }
+                'worker' { Send-S3Bytes $key $Run.Touched[$key] $ContentTypes['.js'] $CacheWorker; $done = "restored $key" }
                 'json-put' { Send-S3Batch $back $ContentTypes['.json'] $CacheConfig; $done = "restored $(@($back.Keys) -join ', ')" }
                 'json-remove' { Remove-S3Objects $gone; $done = "removed $($gone -join ', ') (new in this run)" }
             }
@@ -762,7 +791,8 @@ function Invoke-Deploy($Run) {
     $files = @(Get-BuildFiles $root)
     Assert-BuildComplete $files
     $html = @($files | Where-Object IsHtml)
-    $assets = @($files | Where-Object { -not $_.IsHtml })
+    $workerFile = @($files | Where-Object IsWorker) | Select-Object -First 1
+    $assets = @($files | Where-Object { -not $_.IsHtml -and -not $_.IsWorker })
     # This environment's config, twice: config.<hash>.json (immutable; the HTML names it, so a page and the
     # endpoint its CSP allows always come from one deploy) and /config.json (older pages, outside tools).
     $configText = (@{ websocketEndpoint = $script:Site.websocketEndpoint } | ConvertTo-Json -Compress)
@@ -785,13 +815,27 @@ function Invoke-Deploy($Run) {
         } else { $text = $named }
         $rewritten[$page.Key] = $text
     }
+    # The service worker installs only over the page whose SHA-256 it names: the page as uploaded here.
+    $workerText = $null
+    if ($workerFile) {
+        $workerText = [System.IO.File]::ReadAllText($workerFile.Path, $Utf8NoBom)
+        if (-not $rewritten.ContainsKey('index.html')) { Stop-Deploy "$WorkerKey needs index.html in the build" }
+        $pageSha = Get-HexDigest ($Utf8NoBom.GetBytes($rewritten['index.html'])) 'SHA256'
+        if ([regex]::Matches($workerText, $WorkerIndexField).Count -ne 1) {
+            Stop-Deploy "$WorkerKey has no ""index"":""<sha256>"" field (scripts/lib/assemble_site.py writes it): it would never install"
+        }
+        $workerText = [regex]::Replace($workerText, $WorkerIndexField, """index"":""$pageSha""")
+    }
 
     $Run.AwsVersion = Assert-AwsRuns
     Assert-BucketAnswers
     Assert-CloudFrontDelivery
     $listing = Get-BucketListing
-    $live = Read-LiveState $listing @($html.Key)
+    $live = Read-LiveState $listing @($html.Key) @($WorkerKey)
     $previous = $live.Latest
+    # A build without the offline shell over a live one: the installed workers must retire, or they keep
+    # serving the build they cached.
+    if (-not $workerText -and $listing.ContainsKey($WorkerKey)) { $workerText = $RetiringWorker }
     $taken = [System.Collections.Generic.HashSet[string]]::new()
     foreach ($k in $listing.Keys) { if ($k -match '^deploys/(.+)\.json$') { $null = $taken.Add($Matches[1]) } }
     $stamp = New-DeployId (Get-ShortCommit) $taken
@@ -811,6 +855,12 @@ function Invoke-Deploy($Run) {
         $fileRecords.Add([ordered]@{ key = $page.Key; sha256 = (Get-HexDigest $bytes 'SHA256'); md5 = (Get-HexDigest $bytes 'MD5'); bytes = $bytes.Length; contentType = $page.ContentType; cacheControl = $page.CacheControl })
     }
     $fileRecords.Add([ordered]@{ key = $ConfigKey; sha256 = (Get-HexDigest $configBytes 'SHA256'); md5 = (Get-HexDigest $configBytes 'MD5'); bytes = $configBytes.Length; contentType = $ContentTypes['.json']; cacheControl = $CacheConfig })
+    $workers = [ordered]@{}
+    if ($workerText) {
+        $workerBytes = $Utf8NoBom.GetBytes($workerText)
+        $workers[$WorkerKey] = $workerText
+        $fileRecords.Add([ordered]@{ key = $WorkerKey; sha256 = (Get-HexDigest $workerBytes 'SHA256'); md5 = (Get-HexDigest $workerBytes 'MD5'); bytes = $workerBytes.Length; contentType = $ContentTypes['.js']; cacheControl = $CacheWorker })
+    }
 
     # Assets the live deploy already uploaded with these exact bytes (and so these headers) are skipped.
     $previousFiles = @{}
@@ -840,11 +890,12 @@ function Invoke-Deploy($Run) {
         files             = $fileRecords
         entryPoints       = $entryPoints
         config            = $configText
+        workers           = $workers
         lastReferenced    = $refs
     }
     $manifestBytes = $Utf8NoBom.GetBytes(($manifest | ConvertTo-Json -Depth 10))
     $Run.Previous = $manifest.previousDeployId
-    $Run.InvalidationPaths = @(@($html.Key | ForEach-Object { "/$_" }) + '/' + "/$ConfigKey" | Select-Object -Unique)
+    $Run.InvalidationPaths = @(@($html.Key | ForEach-Object { "/$_" }) + '/' + "/$ConfigKey" + @($workers.Keys | ForEach-Object { "/$_" }) | Select-Object -Unique)
     $Run.Counts = "$($toUpload.Count) assets uploaded, $($assets.Count - $toUpload.Count) unchanged, $($html.Count) HTML, config.json ($hashedConfigKey)"
     Write-Host ("    {0} files ({1} assets, {2} HTML), deploy id {3}, previous {4}" -f $files.Count, $assets.Count, $html.Count, $Run.Id, ($Run.Previous ?? 'none'))
 
@@ -872,6 +923,11 @@ function Invoke-Deploy($Run) {
         Send-S3Bytes $page.Key ($Utf8NoBom.GetBytes($rewritten[$page.Key])) $page.ContentType $page.CacheControl
         $Run.HtmlLive = -not $WhatIfPreference
     }
+    foreach ($key in $workers.Keys) {
+        Write-Step "$key (the offline shell's worker, $CacheWorker), after the page it installs over" 75
+        $Run.Touched[$key] = $live.Objects[$key]
+        Send-S3Bytes $key ($Utf8NoBom.GetBytes([string]$workers[$key])) $ContentTypes['.js'] $CacheWorker
+    }
 
     Write-Step "invalidation: $($Run.InvalidationPaths -join ' ')" 80
     $Run.Invalidation = New-Invalidation $Run.InvalidationPaths $Run.Id
@@ -896,14 +952,19 @@ function Invoke-Rollback($Run) {
     $missing = @($target['files'] | Where-Object { $_['key'] -match $HashedName -and -not $listing.ContainsKey([string]$_['key']) } | ForEach-Object { $_['key'] })
     if ($missing.Count) { Stop-Deploy "cannot roll back to $targetId`: its assets are no longer in the bucket: $($missing -join ', ')" }
     $htmlKeys = @($target['entryPoints'].Keys)
-    $live = Read-LiveState $listing $htmlKeys
+    $live = Read-LiveState $listing $htmlKeys @($WorkerKey)
+    # Its worker as it was uploaded; a deploy from before the offline shell had none: if one is live now,
+    # the retiring worker replaces it (browsers would otherwise keep serving the newer build they cached).
+    $workers = [ordered]@{}
+    if ($target['workers']) { foreach ($k in $target['workers'].Keys) { $workers[$k] = [string]$target['workers'][$k] } }
+    if (-not $workers.Contains($WorkerKey) -and $listing.ContainsKey($WorkerKey)) { $workers[$WorkerKey] = $RetiringWorker }
 
     $now = (Get-Date).ToUniversalTime()
     $nowText = Format-UtcTime $now
     $Run.Id = '{0}-rollback-to-{1}' -f $now.ToString("yyyyMMdd'T'HHmmss'Z'", [cultureinfo]::InvariantCulture), $targetId
     $Run.Previous = [string]$current['deployId']
     $Run.RolledBackTo = $targetId
-    $Run.InvalidationPaths = @(@($htmlKeys | ForEach-Object { "/$_" }) + '/' + "/$ConfigKey" | Select-Object -Unique)
+    $Run.InvalidationPaths = @(@($htmlKeys | ForEach-Object { "/$_" }) + '/' + "/$ConfigKey" + @($workers.Keys | ForEach-Object { "/$_" }) | Select-Object -Unique)
     $Run.Counts = "HTML $($htmlKeys -join ', ') and config.json of $targetId"
 
     # latest.json names the restored deploy again; what the rolled-back deploy used counts as referenced until now.
@@ -931,6 +992,11 @@ function Invoke-Rollback($Run) {
         $Run.Touched[$key] = $live.Objects[$key]
         Send-S3Bytes $key ($Utf8NoBom.GetBytes([string]$target['entryPoints'][$key])) $ContentTypes['.html'] $CacheHtml
         $Run.HtmlLive = -not $WhatIfPreference
+    }
+    foreach ($key in $workers.Keys) {
+        Write-Step "$key of $targetId" 70
+        $Run.Touched[$key] = $live.Objects[$key]
+        Send-S3Bytes $key ($Utf8NoBom.GetBytes([string]$workers[$key])) $ContentTypes['.js'] $CacheWorker
     }
 
     Write-Step "invalidation: $($Run.InvalidationPaths -join ' ')" 80

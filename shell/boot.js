@@ -4,6 +4,8 @@
    - downloads app.wasm with a progress bar, and the fonts in parallel
    - loads app.js (Emscripten) and explains any failure (download, WebGL, crash) with a retry button
    - keeps --vvh equal to the visual viewport, so the phone keyboard never covers the composer
+   - registers the offline shell (sw.js) once the chat is on screen, and tells the app when a new build
+     is ready (BOSBoot.updates; the app decides when to load it: never while the resident is typing)
    The wasm side talks to the page through window.BOSShell (shell.js), never through inline script.
    Its texts, language rule and support floor come from window.BOSFacts, which the build generates from the
    C++ (src/app/page_facts.cpp) and puts in front of this file: they work before, and without, the wasm. */
@@ -200,6 +202,77 @@
     });
   }
 
+  // --- offline shell: the service worker --------------------------------------------------------------
+  // Only where browsers allow it (a secure context: https, or http on loopback); elsewhere the page works
+  // as it always did, from the network. Registered after the first frame, so the first visit's bandwidth
+  // goes to the app (the worker then finds the hashed files in the HTTP cache).
+  // Events for the app (pre.js wires them to bos_update_event): 'ready' (a new build is installed and
+  // waiting), 'activated' (another tab accepted it: this tab now runs under the new worker).
+  var UPDATE_CHECK_MS = 30 * 60 * 1000;  // an open tab looks for a new deploy this often (and when shown)
+  var updates = {
+    supported: !!(navigator.serviceWorker && window.isSecureContext),
+    registration: null,
+    listener: null,
+    pending: [],
+    accepting: false,
+    emit: function (kind) {
+      if (updates.listener) updates.listener(kind);
+      else updates.pending.push(kind);
+    },
+    listen: function (fn) {
+      updates.listener = fn;
+      var p = updates.pending;
+      updates.pending = [];
+      for (var i = 0; i < p.length; i++) fn(p[i]);
+    },
+    // The app decided: the new build now. The waiting worker takes over, and the reload follows its
+    // controllerchange; without one (it already took over from another tab) a reload is all it takes.
+    load: function () {
+      var reg = updates.registration;
+      updates.accepting = true;
+      if (reg && reg.waiting) {
+        reg.waiting.postMessage({ type: 'bos-skip-waiting' });
+        setTimeout(function () { location.reload(); }, 5000);  // never stuck if the event is lost
+      } else {
+        location.reload();
+      }
+    }
+  };
+  function registerWorker() {
+    if (!updates.supported) return;
+    var sw = navigator.serviceWorker;
+    var controlled = !!sw.controller;  // a first visit is not: its first worker taking over is no update
+    sw.addEventListener('controllerchange', function () {
+      if (updates.accepting) { location.reload(); return; }
+      if (controlled) updates.emit('activated');
+      controlled = true;
+    });
+    sw.register('sw.js').then(function (reg) {
+      updates.registration = reg;
+      function waiting() { if (reg.waiting && sw.controller) updates.emit('ready'); }
+      waiting();
+      reg.addEventListener('updatefound', function () {
+        var w = reg.installing;
+        if (!w) return;
+        w.addEventListener('statechange', function () { if (w.state === 'installed') waiting(); });
+      });
+      function check() { reg.update().catch(function () {}); }
+      setInterval(check, UPDATE_CHECK_MS);
+      document.addEventListener('visibilitychange', function () { if (document.visibilityState === 'visible') check(); });
+      window.addEventListener('online', check);
+    }).catch(function (e) {
+      if (window.console) console.warn('[boot] offline shell unavailable:', e);
+    });
+  }
+  var started = false;
+  if (updates.supported) {
+    navigator.serviceWorker.addEventListener('message', function (e) {
+      // A file of this page's build is in no set and not on the network: before the chat is up, that is
+      // the download failure boot already explains (its retry reloads into the newest complete set).
+      if (e.data && e.data.type === 'bos-sw-missing' && !started) fail(T.download, T.retry, null, 'offline, missing ' + e.data.file);
+    });
+  }
+
   var Module = {
     bosLocks: locks,
     canvas: document.getElementById('canvas'),
@@ -244,7 +317,12 @@
     done: function () {
       progress(1);
       bootEl.hidden = true;
+      if (!started) {
+        started = true;
+        registerWorker();
+      }
     },
+    updates: updates,
     webglFailed: function () { fail(T.webgl, T.reload); }
   };
 

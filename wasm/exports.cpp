@@ -65,6 +65,23 @@ EMSCRIPTEN_KEEPALIVE void bos_composer_height(float css_px) {
   }
 }
 
+// What the composer <textarea> holds and whether it has the focus (an update never reloads while typing).
+EMSCRIPTEN_KEEPALIVE void bos_composer_state(int has_text, int focused) {
+  if (!app()) return;
+  app()->composer_state(has_text != 0, focused != 0, now());
+  bos::web::after_event();
+}
+
+// The offline shell (boot.js BOSBoot.updates): 0 a new build is installed and waiting, 1 another tab took it.
+EMSCRIPTEN_KEEPALIVE void bos_update_event(int kind) {
+  if (!app()) return;
+  if (kind == 0) app()->update_ready(now());
+  else if (kind == 1) app()->update_activated(now());
+  else return;
+  bos::web::after_event();
+  bos::web::wake();
+}
+
 // 0 hidden, 1 visible, 2 online, 3 offline (pageshow/pagehide/freeze/resume map onto 0/1).
 EMSCRIPTEN_KEEPALIVE void bos_page_event(int kind) {
   if (!app()) return;

@@ -120,6 +120,10 @@
     var t = T[error];
     return t ? t.replace('%s', MAX_CODEPOINTS.toLocaleString(T.locale)) : error;
   }
+  // Whether the resident is typing: a new build waits until the composer is empty and not focused.
+  function reportState() {
+    if (Module._bos_composer_state) Module._bos_composer_state(input.value.length ? 1 : 0, document.activeElement === input ? 1 : 0);
+  }
   function submit() {
     var r = window.BuildingOS.send(input.value);
     if (r.ok) {
@@ -128,6 +132,7 @@
       showNote('', false);
       autosize();
       updateCounter();
+      reportState();
     } else {
       showNote(errorText(r.error), true);
     }
@@ -153,7 +158,9 @@
       autosize();
       updateCounter();
       if (input.value.length) Module._bos_composer_input();
+      reportState();
     });
+    input.addEventListener('focus', reportState);
     input.addEventListener('keydown', function (e) {
       // Enter sends, Shift+Enter is a new line; never while an IME composition is open (keyCode 229).
       if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && !composing && e.keyCode !== 229) {
@@ -161,7 +168,7 @@
         submit();
       }
     });
-    input.addEventListener('blur', function () { Module._bos_composer_blur(); });
+    input.addEventListener('blur', function () { Module._bos_composer_blur(); reportState(); });
     form.addEventListener('submit', function (e) {
       e.preventDefault();
       submit();
@@ -581,6 +588,10 @@
     if (darkQuery && darkQuery.addEventListener) darkQuery.addEventListener('change', pushEnv);
     window.addEventListener('online', function () { Module._bos_page_event(2); });
     window.addEventListener('offline', function () { Module._bos_page_event(3); });
+    if (navigator.onLine === false) Module._bos_page_event(3);  // opened offline (from the offline shell)
+    // The offline shell (boot.js): a new build ready, or taken by another tab.
+    var B = window.BOSBoot;
+    if (B && B.updates) B.updates.listen(function (kind) { Module._bos_update_event(kind === 'ready' ? 0 : 1); });
     window.addEventListener('pageshow', function () { Module._bos_page_event(1); });
     window.addEventListener('pagehide', function () { Module._bos_page_event(0); });
     document.addEventListener('freeze', function () { Module._bos_page_event(0); });

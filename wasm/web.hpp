@@ -33,6 +33,7 @@ class WebPort final : public app::Port {
   void copy_to_clipboard(const std::string& text) override;
   void open_url(const std::string& url) override;
   void request_notification_permission() override;
+  void load_update() override;
   // Emscripten socket handles by connection generation: handles are never trusted on their own.
   std::map<uint32_t, EMSCRIPTEN_WEBSOCKET_T> sockets;
 };

@@ -78,6 +78,10 @@ EM_JS(void, bos_js_log, (int level, const char* text), {
   else console.info(t);
 });
 
+// The offline shell's new build (boot.js: BOSBoot.updates.load): the page reloads into it.
+EM_JS(void, bos_js_load_update, (), {
+  if (window.BOSBoot && window.BOSBoot.updates) window.BOSBoot.updates.load();
+});
 EM_JS(void, bos_js_copy, (const char* text), { if (Module.bosCopy) Module.bosCopy(UTF8ToString(text)); });
 EM_JS(void, bos_js_open_url, (const char* url), {
   try { window.open(UTF8ToString(url), '_blank', 'noopener,noreferrer'); } catch (e) {}
@@ -194,5 +198,6 @@ void WebPort::request_frame() { wake(); }
 void WebPort::copy_to_clipboard(const std::string& text) { bos_js_copy(text.c_str()); }
 void WebPort::open_url(const std::string& url) { bos_js_open_url(url.c_str()); }
 void WebPort::request_notification_permission() { bos_js_request_notifications(); }
+void WebPort::load_update() { bos_js_load_update(); }
 
 }  // namespace bos::web

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Assembles the deployable site in dist/ from the wasm build, shell/ and web/.
 
-Every asset except the HTML entry points gets a content hash in its name (app.3f9c2a1b.js) and every
+Every asset except the HTML entry points and the service worker (sw.js) gets a content hash in its name (app.3f9c2a1b.js) and every
 reference to it is rewritten, leaves first (wasm, font, icons), then the files that name them (js, css,
 manifest), then the HTML. So assets can be cached forever and an old tab keeps finding its files.
 
@@ -9,7 +9,7 @@ dist/ never holds config.json (the deploy writes it per environment, the dev ser
 source maps, Markdown or dotfiles. Compressible files get .br and .gz siblings (scripts/lib/precompress.py)
 for the dev server to negotiate; the deploy skips them (CloudFront compresses at the edge).
 
-Usage: assemble_site.py --root REPO --wasm-build build/wasm --out dist
+Usage: assemble_site.py --root REPO --wasm-build build/wasm --out dist [--stage DIR] [--listing FILE]
 """
 import argparse
 import hashlib
@@ -24,6 +24,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import precompress  # noqa: E402  (scripts/lib, next to this file)
 
 HTML_ENTRY_POINTS = {"index.html"}
+# Files that keep their name, besides the HTML: the service worker (browsers find its new version by
+# fetching the same URL; it is served no-cache). It holds the list of this build's set (fill_service_worker).
+SERVICE_WORKER = "sw.js"
+UNHASHED = HTML_ENTRY_POINTS | {SERVICE_WORKER}
 TEXT_EXTENSIONS = {".html", ".js", ".css", ".json", ".webmanifest", ".svg", ".txt"}
 DENY = re.compile(r"(^|/)(\.[^/]*|.*\.map|.*\.md|config\.json)$")
 HASHED = re.compile(r"\.[0-9a-f]{8,}\.[^/]+$")
@@ -111,7 +115,7 @@ def hash_and_rewrite(stage_dir, out_dir):
         for fn in filenames:
             files.append(os.path.relpath(os.path.join(dirpath, fn), stage_dir).replace(os.sep, "/"))
     contents = {f: open(os.path.join(stage_dir, f), "rb").read() for f in files}
-    assets = [f for f in files if f not in HTML_ENTRY_POINTS]
+    assets = [f for f in files if f not in UNHASHED]
     renamed = {}
 
     def refs_of(f):
@@ -143,6 +147,9 @@ def hash_and_rewrite(stage_dir, out_dir):
     for f in HTML_ENTRY_POINTS & set(files):
         contents[f] = rewrite(contents[f])
         renamed[f] = f
+    for f in UNHASHED - HTML_ENTRY_POINTS:
+        if f in contents:
+            renamed[f] = f
 
     shutil.rmtree(out_dir, ignore_errors=True)
     os.makedirs(out_dir)
@@ -166,11 +173,30 @@ def fill_placeholders(out_dir, renamed):
         f.write(html)
 
 
+def fill_service_worker(out_dir, renamed):
+    """sw.js learns its set: the SHA-256 of index.html (as built; the deploy rewrites it with the page it
+    uploads) and every hashed file of this build, from the same table the files were renamed with."""
+    if SERVICE_WORKER not in renamed:
+        return
+    page = open(os.path.join(out_dir, "index.html"), "rb").read()
+    files = sorted(new for old, new in renamed.items() if old not in UNHASHED)
+    the_set = json.dumps({"index": hashlib.sha256(page).hexdigest(), "files": files}, separators=(",", ":"))
+    path = os.path.join(out_dir, SERVICE_WORKER)
+    text = open(path, encoding="utf-8").read()
+    if text.count("%%BOS_SET%%") != 1:
+        die(f"{SERVICE_WORKER} must hold %%BOS_SET%% exactly once")
+    text = text.replace("%%BOS_SET%%", the_set)
+    if "%%" in text:
+        die(f"{SERVICE_WORKER} has an unfilled %%PLACEHOLDER%%")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
 def check_dist(out_dir, renamed):
     for new in renamed.values():
         if DENY.search(new):
             die(f"{new} must not be in dist/")
-        if new not in HTML_ENTRY_POINTS and not HASHED.search(new):
+        if new not in UNHASHED and not HASHED.search(new):
             die(f"{new} has no content hash")
     html = open(os.path.join(out_dir, "index.html"), encoding="utf-8").read()
     for ref in re.findall(r'(?:src|href|data-app|data-wasm|data-font|data-font-bold)="([^"#?:]+)"', html):
@@ -183,14 +209,18 @@ def main():
     ap.add_argument("--root", required=True)
     ap.add_argument("--wasm-build", required=True)
     ap.add_argument("--out", required=True)
+    # Tests assemble a second build of the same wasm (another shell/web tree) without touching build/wasm.
+    ap.add_argument("--stage", help="staging directory (default WASM_BUILD/site-stage)")
+    ap.add_argument("--listing", help="where the old -> new name table goes (default WASM_BUILD/site-files.json)")
     a = ap.parse_args()
-    stage_dir = os.path.join(a.wasm_build, "site-stage")
+    stage_dir = a.stage or os.path.join(a.wasm_build, "site-stage")
     stage(a.root, a.wasm_build, stage_dir)
     renamed = hash_and_rewrite(stage_dir, a.out)
     fill_placeholders(a.out, renamed)
+    fill_service_worker(a.out, renamed)
     check_dist(a.out, renamed)
     listing = {old: new for old, new in sorted(renamed.items())}
-    with open(os.path.join(a.wasm_build, "site-files.json"), "w") as f:
+    with open(a.listing or os.path.join(a.wasm_build, "site-files.json"), "w") as f:
         json.dump(listing, f, indent=2)
     siblings = precompress.precompress_dir(a.out, log=False)
     for old, new in sorted(renamed.items()):

@@ -189,7 +189,7 @@ void App::emit_status_if_changed(int64_t now) {
 App::StatusSnapshot App::status_snapshot() const {
   const Engine& e = *engine_;
   return {e.state(), e.attempts(), e.queued(), e.connection_id(), e.user_id(), e.session_id(), endpoint_.url,
-          e.reconnect_attempt(), e.chat().agent_typing()};
+          e.reconnect_attempt(), e.chat().agent_typing(), update_available_, offline_};
 }
 
 std::string App::title_for(int unread) const {
@@ -198,8 +198,10 @@ std::string App::title_for(int unread) const {
 }
 
 std::string App::status_text(int64_t now) const {
-  return endpoint_.error != EndpointError::None ? std::string(text(lang_, Text::InvalidEndpoint))
-                                                : engine_->status_text(now);
+  if (endpoint_.error != EndpointError::None) return text(lang_, Text::InvalidEndpoint);
+  // navigator.onLine is only trustworthy when it says "offline"; a socket that is open says otherwise.
+  if (offline_ && engine_->state() != ConnState::Connected) return text(lang_, Text::StatusNoInternet);
+  return engine_->status_text(now);
 }
 
 // [SECTION] Events in --------------------------------------------------------------------------------
@@ -211,8 +213,16 @@ void App::on_close(uint32_t conn, int code, std::string_view reason, int64_t now
 }
 void App::on_error(uint32_t conn, int64_t now) { run(engine_->on_error(conn, now), now); }
 void App::tick(int64_t now) { run(engine_->tick(now), now); }
-void App::network_online(int64_t now) { run(engine_->network_online(now), now); }
-void App::network_offline(int64_t now) { run(engine_->network_offline(now), now); }
+void App::network_online(int64_t now) {
+  offline_ = false;
+  run(engine_->network_online(now), now);
+  emit_status_if_changed(now);
+}
+void App::network_offline(int64_t now) {
+  offline_ = true;
+  run(engine_->network_offline(now), now);
+  emit_status_if_changed(now);
+}
 void App::page_visible(int64_t now) { run(engine_->page_visible(now), now); }
 void App::page_hidden(int64_t now) { run(engine_->page_hidden(now), now); }
 
@@ -234,6 +244,36 @@ void App::disconnect(int64_t now) { run(engine_->disconnect(now), now); }
 void App::composer_input(int64_t now) { run(engine_->composer_input(now), now); }
 void App::composer_blur(int64_t now) { run(engine_->composer_blur(now), now); }
 
+void App::composer_state(bool has_text, bool focused, int64_t now) {
+  composer_has_text_ = has_text;
+  composer_focused_ = focused;
+  load_update_when_idle(now);
+}
+
+void App::update_ready(int64_t now) {
+  if (update_available_) return;
+  update_available_ = true;
+  ++ui_revision_;
+  port_.request_frame();
+  emit_status_if_changed(now);
+}
+
+void App::update_activated(int64_t now) {
+  update_available_ = true;
+  update_accepted_ = true;
+  ++ui_revision_;
+  emit_status_if_changed(now);
+  load_update_when_idle(now);
+}
+
+void App::load_update_when_idle(int64_t now) {
+  if (!update_accepted_ || update_loading_ || composer_has_text_ || composer_focused_) return;
+  update_loading_ = true;
+  // What the resident has is stored before the page goes (the outbox already is, at every change).
+  if (engine_) run(engine_->persist_now(now), now);
+  port_.load_update();
+}
+
 // [SECTION] The chat view ----------------------------------------------------------------------------
 
 void App::apply(const ui::Intents& in, int64_t now) {
@@ -249,6 +289,10 @@ void App::apply(const ui::Intents& in, int64_t now) {
   }
   if (!in.open_url.empty()) port_.open_url(in.open_url);
   if (in.enable_notifications) port_.request_notification_permission();
+  if (in.accept_update && update_available_) {
+    update_accepted_ = true;
+    load_update_when_idle(now);
+  }
   if (in.toggle_large_text) {
     large_text_ = !large_text_;
     port_.store_write(storage_key_large_text(), large_text_ ? "1" : "0");
@@ -262,6 +306,7 @@ ui::ViewState App::view_state(int64_t now) const {
   v.lang = lang_;
   v.large_text = large_text_;
   v.version = version_;
+  v.show_update = update_available_;
   if (now < toast_until_ms_) {
     v.toast = toast_;
     v.toast_until_ms = toast_until_ms_;
@@ -299,6 +344,8 @@ std::string App::api_state_json(int64_t now) const {
   j["endpoint"] = endpoint_.url;
   j["reconnectAttempt"] = e.reconnect_attempt();
   j["agentTyping"] = e.chat().agent_typing();
+  // The offline shell has a newer build ready ("Nova versão disponível · Atualizar").
+  j["updateAvailable"] = update_available_;
   return dump(j);
 }
 

@@ -38,6 +38,8 @@ class Port {
   virtual void copy_to_clipboard(const std::string& text) { (void)text; }
   virtual void open_url(const std::string& url) { (void)url; }  // a new tab, never this one
   virtual void request_notification_permission() {}
+  // The new build, now (the resident accepted it and is not typing): the page reloads into it.
+  virtual void load_update() {}
 };
 
 class App {
@@ -87,6 +89,15 @@ class App {
   void disconnect(int64_t now);
   void composer_input(int64_t now);
   void composer_blur(int64_t now);
+  // What the composer holds and whether it has the focus: the page never reloads for an update while
+  // the resident is typing (text in it, or the focus on it).
+  void composer_state(bool has_text, bool focused, int64_t now);
+  // The offline shell (boot.js): a new build is installed and waiting (state().updateAvailable, the
+  // banner); another tab accepted it (this one then loads it as soon as the resident is not typing).
+  void update_ready(int64_t now);
+  void update_activated(int64_t now);
+  bool update_available() const { return update_available_; }
+  bool update_accepted() const { return update_accepted_; }
 
   // The chat view: what the resident asked for in a frame, carried out in the order the view lists it
   // (engine actions first, then the page's: clipboard and its "Copiado" toast, link, notifications, text
@@ -128,9 +139,12 @@ class App {
     std::string endpoint;
     int reconnect_attempt = 0;
     bool agent_typing = false;
+    bool update_available = false;
+    bool offline = false;
     bool operator==(const StatusSnapshot&) const = default;
   };
   StatusSnapshot status_snapshot() const;
+  void load_update_when_idle(int64_t now);
 
   Port& port_;
   std::string version_;
@@ -144,6 +158,12 @@ class App {
   std::string toast_;  // "Copiado", until toast_until_ms_
   int64_t toast_until_ms_ = 0;
   uint64_t ui_revision_ = 0;
+  bool offline_ = false;            // the device said it has no network; until it says online
+  bool update_available_ = false;
+  bool update_accepted_ = false;    // accepted here or in another tab: loaded once the resident is not typing
+  bool update_loading_ = false;     // asked for once
+  bool composer_has_text_ = false;
+  bool composer_focused_ = false;
   bool running_ = false;  // re-entrancy guard: effects that cause effects are queued
   Effects queued_;
 };

@@ -62,6 +62,9 @@ constexpr Entry kTexts[] = {
     {"n\xC3\xA3o enviada", "not sent"},
     {"n\xC3\xA3o enviada, grande demais para o servidor", "not sent, too big for the server"},
     {"recebida", "received"},
+    {"Sem internet", "No internet"},
+    {"Nova vers\xC3\xA3o dispon\xC3\xADvel", "New version available"},
+    {"Atualizar", "Update"},
 };
 static_assert(sizeof(kTexts) / sizeof(kTexts[0]) == static_cast<std::size_t>(Text::kCount),
               "kTexts must have one entry per Text");

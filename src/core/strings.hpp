@@ -48,6 +48,9 @@ enum class Text {
   StateFailed,           // "não enviada"
   StateFailedTooBig,     // "não enviada, grande demais para o servidor"
   StateReceived,         // "recebida" (the assistant's answers, notices)
+  StatusNoInternet,      // "Sem internet": the device says it has no network (navigator.onLine false)
+  UpdateAvailable,       // "Nova versão disponível"
+  UpdateAccept,          // "Atualizar"
   kCount
 };
 

@@ -123,13 +123,15 @@ Intents ChatView::draw(const ChatModel& chat, const ViewState& state, const View
   ImGui::PopStyleVar(2);
 
   const float header_h = (kHeaderH + ctx.safe_area.top) * d;
+  const float update_h = update_height(state, ctx);
   const float banner_h = banner_height(state, ctx, display.x);
   const float strip_h = (ctx.composer_css_h + 2 * kComposerPad + ctx.safe_area.bottom) * d;
-  const ImVec2 list_pos(0, header_h + banner_h);
-  const ImVec2 list_size(display.x, std::max(0.0f, display.y - header_h - banner_h - strip_h));
+  const ImVec2 list_pos(0, header_h + update_h + banner_h);
+  const ImVec2 list_size(display.x, std::max(0.0f, display.y - header_h - update_h - banner_h - strip_h));
 
   draw_list(chat, ctx, list_pos, list_size, out);
-  if (banner_h > 0) draw_banner(ctx, ImVec2(0, header_h), display.x, banner_h, out);
+  if (update_h > 0) draw_update(ctx, ImVec2(0, header_h), display.x, update_h, out);
+  if (banner_h > 0) draw_banner(ctx, ImVec2(0, header_h + update_h), display.x, banner_h, out);
   draw_composer_strip(ctx, ImVec2(0, display.y - strip_h), ImVec2(display.x, strip_h));
   draw_header(state, ctx, out);
   draw_overlays(state, ctx, list_pos, list_size);
@@ -245,6 +247,39 @@ void ChatView::draw_banner(const ViewContext& ctx, const ImVec2& pos, float widt
     request(Action::TryNow, nullptr, {}, out);
   }
   record_item("try_now");
+}
+
+float ChatView::update_height(const ViewState& state, const ViewContext& ctx) const {
+  if (!state.show_update) return 0;
+  return kChipH * ctx.dpr + 2 * kBannerPadY * ctx.dpr;
+}
+
+void ChatView::draw_update(const ViewContext& ctx, const ImVec2& pos, float width, float height, Intents& out) {
+  const float d = ctx.dpr;
+  ImFont* small = ctx.fonts.small;
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  dl->AddRectFilled(pos, ImVec2(pos.x + width, pos.y + height), with_alpha(theme_.accent, kBannerAlpha));
+  dl->AddLine(ImVec2(pos.x, pos.y + height - d), ImVec2(pos.x + width, pos.y + height - d), theme_.separator, d);
+  const char* label = text(lang_, Text::UpdateAccept);
+  const float chip_w = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, label).x + 2 * kPadX * d;
+  const float right = pos.x + width - (kMarginX + ctx.safe_area.right) * d;
+  const float left = pos.x + (kMarginX + ctx.safe_area.left) * d;
+  const char* what = text(lang_, Text::UpdateAvailable);
+  const float th = small->FontSize;
+  // One line: cut with the ellipsis rule of the header if a narrow phone cannot hold it.
+  std::string shown = what;
+  const float avail = std::max(0.0f, right - chip_w - kMarginX * d - left);
+  while (!shown.empty() && small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, shown.c_str(), end_of(shown)).x > avail) {
+    std::string_view v(shown);
+    v = utf8::truncate(v, v.size() > kEllipsisStepBytes ? v.size() - kEllipsisStepBytes : 0);
+    shown = std::string(v) + "\xE2\x80\xA6";
+    if (v.empty()) break;
+  }
+  dl->AddText(small, small->FontSize, ImVec2(left, pos.y + (height - th) / 2), theme_.text, shown.c_str(), end_of(shown));
+  if (chip("##update", label, ImVec2(right - chip_w, pos.y + (height - kChipH * d) / 2), small, theme_.accent,
+           theme_.accent_text, d, nullptr)) {
+    out.accept_update = true;
+  }
 }
 
 void ChatView::draw_menu(const ViewState& state, const ViewContext& ctx, Intents& out) {

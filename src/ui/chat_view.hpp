@@ -125,6 +125,9 @@ class ChatView {
   // The connection banner under the header while the engine waits ("Tentar agora"); returns its height.
   float banner_height(const ViewState& state, const ViewContext& ctx, float width) const;
   void draw_banner(const ViewContext& ctx, const ImVec2& pos, float width, float height, Intents& out);
+  // "Nova versão disponível · Atualizar", under the header, when the offline shell has a new build.
+  float update_height(const ViewState& state, const ViewContext& ctx) const;
+  void draw_update(const ViewContext& ctx, const ImVec2& pos, float width, float height, Intents& out);
   void draw_list(const ChatModel& chat, const ViewContext& ctx, const ImVec2& pos, const ImVec2& size, Intents& out);
   void draw_composer_strip(const ViewContext& ctx, const ImVec2& pos, const ImVec2& size);
   void draw_menu(const ViewState& state, const ViewContext& ctx, Intents& out);

@@ -15,10 +15,11 @@ struct Intents {
   bool clear_history = false;     // menu → "Limpar conversa" → confirmed
   bool enable_notifications = false;  // menu → "Ativar notificações"
   bool toggle_large_text = false;     // menu → "Texto maior" / "Texto normal"
+  bool accept_update = false;         // "Nova versão disponível · Atualizar"
 
   bool empty() const {
     return retry_id.empty() && delete_id.empty() && copy_text.empty() && open_url.empty() && !try_now &&
-           !clear_history && !enable_notifications && !toggle_large_text;
+           !clear_history && !enable_notifications && !toggle_large_text && !accept_update;
   }
 };
 

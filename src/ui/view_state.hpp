@@ -33,6 +33,7 @@ struct ViewState {
   int64_t toast_until_ms = 0;
   bool large_text = false;           // the menu offers "Texto normal" instead of "Texto maior"
   std::string version;               // the about line in the menu
+  bool show_update = false;          // the "Nova versão disponível · Atualizar" banner
 };
 
 }  // namespace bos::ui

@@ -34,6 +34,8 @@ struct Site {
     write("app.ABCDEF0123.js", "upper-case hex: not hashed");
     write(".env", "SECRET=dotfile");
     write("sub/page.html", "<p>sub</p>");
+    write("sw.js", "self.addEventListener('fetch', function () {});");
+    write("sub/sw.js", "/* a worker scoped to sub/ */");
     std::ofstream(base / "outside.txt") << "SECRET=outside";
     fs::create_symlink(base / "outside.txt", root / "leak.txt");
   }
@@ -52,7 +54,7 @@ struct Site {
 
 }  // namespace
 
-TEST_CASE("static: content-hashed files are immutable for a year, others cached 5 minutes, all nosniff") {
+TEST_CASE("static: content-hashed files are immutable for a year, the service worker no-cache, others cached 5 minutes, all nosniff") {
   Site site;
   DSTEST_START_SERVER(server, {"--quiet", "--static", site.root.string()});
   struct Case {
@@ -70,6 +72,8 @@ TEST_CASE("static: content-hashed files are immutable for a year, others cached 
       {"/app.0123456.js", "public, max-age=300"},
       {"/app.ABCDEF0123.js", "public, max-age=300"},
       {"/sub/page.html", "public, max-age=300"},
+      {"/sw.js", "no-cache"},
+      {"/sub/sw.js", "no-cache"},
   }));
   INFO(c.path);
   const HttpResult r = http_request(server.port(), "GET", c.path);

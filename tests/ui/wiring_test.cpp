@@ -40,6 +40,8 @@ struct RecordingPort : app::Port {
   void request_frame() override {}
   void copy_to_clipboard(const std::string& text) override { copied.push_back(text); }
   void open_url(const std::string& url) override { urls.push_back(url); }
+  void load_update() override { ++update_loads; }
+  int update_loads = 0;
 };
 
 // A booted app, connected, and the view that draws it.
@@ -136,4 +138,31 @@ TEST_CASE("wiring: Copiar reaches the clipboard and the view shows Copiado until
   REQUIRE(link);
   w.tap(*link);
   CHECK(w.port.urls == std::vector<std::string>{"https://www.example.com"});
+}
+
+TEST_CASE("wiring: Nova versão disponível, Atualizar loads the new build (only when the resident is not typing)", "[ui][wiring][update]") {
+  Wired w;
+  w.frames(2);
+  CHECK_FALSE(w.view.find(w.view.chat_id("##update")));
+  w.app.update_ready(w.view.now_ms);
+  w.frames(2);
+  const Item* update = w.view.find(w.view.chat_id("##update"));
+  REQUIRE(update);
+  // Typing: the tap is taken, the page stays.
+  w.app.composer_state(true, true, w.view.now_ms);
+  w.tap(*update);
+  CHECK(w.port.update_loads == 0);
+  // The message goes, the field loses the focus: now.
+  w.app.composer_state(false, false, w.view.now_ms);
+  CHECK(w.port.update_loads == 1);
+}
+
+TEST_CASE("wiring: Atualizar with nobody typing loads at once", "[ui][wiring][update]") {
+  Wired w;
+  w.app.update_ready(w.view.now_ms);
+  w.frames(2);
+  const Item* update = w.view.find(w.view.chat_id("##update"));
+  REQUIRE(update);
+  w.tap(*update);
+  CHECK(w.port.update_loads == 1);
 }
