@@ -250,12 +250,12 @@
     sw.register('sw.js').then(function (reg) {
       updates.registration = reg;
       function waiting() { if (reg.waiting && sw.controller) updates.emit('ready'); }
+      function follow(w) {
+        if (w) w.addEventListener('statechange', function () { if (w.state === 'installed') waiting(); });
+      }
       waiting();
-      reg.addEventListener('updatefound', function () {
-        var w = reg.installing;
-        if (!w) return;
-        w.addEventListener('statechange', function () { if (w.state === 'installed') waiting(); });
-      });
+      follow(reg.installing);  // found before this page registered (the navigation's own update check)
+      reg.addEventListener('updatefound', function () { follow(reg.installing); });
       function check() { reg.update().catch(function () {}); }
       setInterval(check, UPDATE_CHECK_MS);
       document.addEventListener('visibilitychange', function () { if (document.visibilityState === 'visible') check(); });

@@ -11,7 +11,7 @@
    - A new worker waits: the page shows "Nova versão disponível · Atualizar" and, when the resident
      accepts (and is not typing), asks it to take over ({type: "bos-skip-waiting"}) and reloads.
    - Navigations get this set's index.html (history and composer offline, instant repeat visits), or the
-     newest complete set's if this one is not complete, or the network.
+     newest complete set's if this one is not complete, or the network (offline: any cached page).
    - A hashed file missing from the set is fetched from the network (and kept); failing that, from any other
      set; failing that, this set is marked incomplete (so the next navigation moves to the newest complete
      set) and the page is told ({type: "bos-sw-missing"}: boot.js offers a reload).
@@ -132,8 +132,14 @@ function completeSets() {
 
 function navigation(request) {
   return completeSets().then(function (sets) {
-    if (!sets.length) return fetch(request);
-    return sets[0].cache.match(scoped(ENTRY), MATCH).then(function (r) { return r || fetch(request); });
+    if (sets.length) return sets[0].cache.match(scoped(ENTRY), MATCH).then(function (r) { return r || fetch(request); });
+    // No complete set: the network, and offline any page still cached (its files may yet be there).
+    return fetch(request).catch(function (offline) {
+      return caches.match(scoped(ENTRY), MATCH).then(function (r) {
+        if (r) return r;
+        throw offline;
+      });
+    });
   });
 }
 

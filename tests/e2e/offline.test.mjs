@@ -140,5 +140,23 @@ describe('offline shell (service worker)', () => {
     assert.ok(!oldPage.includes(served), served);
     assert.deepEqual(await setBuild(page), ['bos-set-' + newIndex.slice(0, 16)]);
     assert.deepEqual(await noProblems(page), []);
+
+    // A file missing from the set comes from the network, and is kept again.
+    const wasm = await page.evaluate(() => document.getElementById('bos-boot').getAttribute('data-wasm'));
+    const cached = (name) => page.evaluate(async (n) => {
+      const c = await caches.open((await caches.keys()).find((k) => k.startsWith('bos-set-')));
+      return !!(await c.match(new URL(n, location.href).href, { ignoreVary: true }));
+    }, name);
+    await page.evaluate(async (n) => {
+      const c = await caches.open((await caches.keys()).find((k) => k.startsWith('bos-set-')));
+      await c.delete(new URL(n, location.href).href, { ignoreVary: true });
+    }, wasm);
+    assert.equal(await cached(wasm), false);
+    await page.reload();
+    await waitReady(page);
+    await page.waitForFunction(async (n) => {
+      const c = await caches.open((await caches.keys()).find((k) => k.startsWith('bos-set-')));
+      return !!(await c.match(new URL(n, location.href).href, { ignoreVary: true }));
+    }, wasm, { timeout: 10000 });
   });
 });
