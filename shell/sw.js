@@ -52,6 +52,17 @@ function fetchOk(url, init) {
 }
 
 // [SECTION] Install: the whole set or nothing ---------------------------------------------------------
+// The endpoint the page will read, as boot.js does: the config a deployed page names (config.<hash>.json,
+// immutable), else /config.json (the local build, the dev server). Optional: boot.js has its own fallbacks.
+function precacheConfig(cache, named) {
+  function local() {
+    return fetch(scoped('config.json'), { cache: 'no-store', credentials: 'same-origin' }).then(function (r) {
+      return r.ok ? cache.put(scoped('config.json'), r) : null;
+    }, function () { return null; });
+  }
+  if (!named) return local();
+  return fetchOk(scoped(named), { credentials: 'same-origin' }).then(function (r) { return cache.put(scoped(named), r); }, local);
+}
 function precache() {
   return caches.open(CACHE).then(function (cache) {
     return cache.match(scoped(MARKER)).then(function (done) {
@@ -64,25 +75,14 @@ function precache() {
             return new TextDecoder().decode(bytes);
           });
         }).then(function (html) {
-          var puts = [cache.put(scoped(ENTRY), r)];
-          // A deployed page names its config (config.<hash>.json, immutable): part of the set.
           var named = CONFIG_NAMED.exec(html);
-          if (named) {
-            puts.push(fetchOk(scoped(named[1]), { credentials: 'same-origin' }).then(function (c) {
-              return cache.put(scoped(named[1]), c);
-            }));
-          }
-          return Promise.all(puts);
+          return Promise.all([cache.put(scoped(ENTRY), r), precacheConfig(cache, named ? named[1] : null)]);
         });
       });
       var assets = SET.files.map(function (name) {
         return fetchOk(scoped(name), { credentials: 'same-origin' }).then(function (r) { return cache.put(scoped(name), r); });
       });
-      // The local build's page reads /config.json (a deployed one names its own, above): kept if it answers.
-      var config = fetch(scoped('config.json'), { cache: 'no-store', credentials: 'same-origin' }).then(function (r) {
-        return r.ok ? cache.put(scoped('config.json'), r) : null;
-      }, function () { return null; });
-      return Promise.all([page, config].concat(assets)).then(function () {
+      return Promise.all([page].concat(assets)).then(function () {
         return cache.put(scoped(MARKER), new Response(JSON.stringify({ build: BUILD, at: Date.now() }),
                                                       { headers: { 'Content-Type': 'application/json' } }));
       });

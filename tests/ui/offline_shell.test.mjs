@@ -101,6 +101,13 @@ test('a deployed page names its config.<hash>.json: it is part of the set', asyn
   const w = worker({ page, network: { ...SITE, 'index.html': page, 'config.abcdef0123.json': '{}' } });
   await w.dispatch('install');
   assert.ok(w.caches.map.get(w.cacheName).entries.has(SCOPE + 'config.abcdef0123.json'));
+  assert.ok(!w.state.fetched.includes(SCOPE + 'config.json'), 'the page reads its named config, not /config.json');
+  // The named file gone (boot.js then reads /config.json): the set keeps /config.json instead.
+  const gone = worker({ page, network: { ...SITE, 'index.html': page } });
+  await gone.dispatch('install');
+  const c = gone.caches.map.get(gone.cacheName);
+  assert.ok(c.entries.has(SCOPE + 'config.json'));
+  assert.ok(c.entries.has(SCOPE + '__bos_set_complete__'));
 });
 
 test('navigations get the set\'s page, offline too; the network is not asked', async () => {
