@@ -110,4 +110,17 @@ Describe 'sw.js through deploy-frontend.ps1 (s3rver, the CloudFront double, the 
         $r2.ExitCode | Should -Be 0 -Because $r2.Output
         Get-StoredText $S3 $Bucket 'sw.js' | Should -BeExactly $Worker1
     }
+
+    It 'the real dist/ sw.js passes (-WhatIf shows it going up after the HTML), if a build is present' {
+        $real = Join-Path (Split-Path (Split-Path $PSScriptRoot)) 'dist'
+        if (-not (Test-Path (Join-Path $real 'sw.js'))) { Set-ItResult -Skipped -Because 'no dist/sw.js (scripts/build makes it)'; return }
+        $copy = Join-Path $Work 'real-dist'
+        Copy-Item -LiteralPath $real -Destination $copy -Recurse
+        $r = Invoke-Dev @{ BuildDir = $copy; WhatIf = $true }
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        $r.Output | Should -Match '==> sw\.js \(the offline shell''s worker, no-cache\)'
+        $r.Output.IndexOf('==> sw.js') | Should -BeGreaterThan $r.Output.IndexOf('==> HTML: index.html')
+        $r.Output | Should -Match 'invalidation: /index\.html / /config\.json /sw\.js'
+        $r.Output | Should -Match 'WhatIf: nothing was changed'
+    }
 }
