@@ -316,7 +316,8 @@ ui::ViewState App::view_state(int64_t now) const {
   const bool endpoint_ok = endpoint_.error == EndpointError::None;
   v.conn = e.state();
   v.status_text = status_text(now);
-  v.show_try_now = endpoint_ok && e.show_try_now();
+  // Offline ("Sem internet"), the banner's reassurance shows at once, not only after the retries ran out.
+  v.show_try_now = endpoint_ok && (e.show_try_now() || (offline_ && e.state() != ConnState::Connected));
   // The "Nova tentativa em N s" countdown: its number changes at the next whole second before the retry.
   if (e.state() == ConnState::Failed && e.next_retry_at_ms() != kNever && e.next_retry_at_ms() > now) {
     const int64_t left = e.next_retry_at_ms() - now;

@@ -125,8 +125,11 @@ TEST_CASE("offline: Sem internet while the device says offline and no socket is 
   b.app.on_close(b.port.last_conn, 1006, "", kNow + 10);
   const std::string failing = b.app.view_state(kNow + 10).status_text;
   CHECK(failing != "Sem internet");
+  REQUIRE(b.app.engine().state() != ConnState::Failed);  // still retrying: no banner of its own yet
+  CHECK_FALSE(b.app.view_state(kNow + 10).show_try_now);
   b.app.network_offline(kNow + 11);
   CHECK(b.app.view_state(kNow + 11).status_text == "Sem internet");
+  CHECK(b.app.view_state(kNow + 11).show_try_now);  // the banner: "Suas mensagens ficam guardadas..."
   CHECK(b.state(kNow + 11)["statusText"] == "Sem internet");
   // What the resident types is kept (queued), as the reassurance under the header says.
   const SendResult r = b.app.send("sem sinal no elevador", kNow + 12);
@@ -147,6 +150,7 @@ TEST_CASE("offline: a socket that is open wins over the device's offline flag", 
   REQUIRE(b.app.engine().state() == ConnState::Connected);
   b.app.network_offline(kNow + 7);
   CHECK(b.app.view_state(kNow + 7).status_text == "Conectado em tempo real");
+  CHECK_FALSE(b.app.view_state(kNow + 7).show_try_now);
   // The socket then drops while the device is still offline: now it is "Sem internet".
   b.app.on_close(b.port.last_conn, 1006, "", kNow + 8);
   CHECK(b.app.view_state(kNow + 8).status_text == "Sem internet");

@@ -103,9 +103,10 @@ describe('offline shell (service worker)', () => {
     await context.setOffline(true);
     await page.waitForFunction(() => window.BuildingOS.state().statusText === 'Sem internet', null, { timeout: 5000 });
     await screenshot(page, 'offline-reload');
-    await context.setOffline(false);
 
+    // The servers come back, then the device's network: the 'online' event retries at once.
     server = await startDevserver({ port, staticDir: site, args: ['--reply-delay-ms', '100'] });
+    await context.setOffline(false);
     await waitStatus(page, 'connected', 40000);
     await waitMessage(page, { id: queued.id, state: ['acked', 'answered'] });
     const seen = await server.json('/__dev/messages?user_id=' + encodeURIComponent(userId));
