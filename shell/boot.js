@@ -8,7 +8,15 @@
      is ready (BOSBoot.updates; the app decides when to load it: never while the resident is typing)
    The wasm side talks to the page through window.BOSShell (shell.js), never through inline script.
    Its texts, language rule and support floor come from window.BOSFacts, which the build generates from the
-   C++ (src/app/page_facts.cpp) and puts in front of this file: they work before, and without, the wasm. */
+   C++ (src/app/page_facts.cpp) and puts in front of this file: they work before, and without, the wasm.
+
+   Index
+     [SECTION] support floor       features, then the browser's version; a readable message otherwise
+     [SECTION] visual viewport     --vvh
+     [SECTION] downloads           app.wasm (streaming, with progress), fonts, the config
+     [SECTION] tabs                Web Locks taken while the app downloads
+     [SECTION] offline shell       sw.js registered after the first frame; BOSBoot.updates for the app
+     then Module (Emscripten's hooks), window.BOSBoot and app.js */
 (function () {
   'use strict';
   var F = window.BOSFacts;
@@ -48,7 +56,7 @@
     window.dispatchEvent(new CustomEvent('buildingos:error', { detail: { message: message, detail: String(detail || '') } }));
   }
 
-  // --- support floor -----------------------------------------------------------------------------
+  // [SECTION] support floor -----------------------------------------------------------------------
   var FLOOR = F.supportFloor;
   function browserTooOld(ua) {
     var m;
@@ -101,7 +109,7 @@
     return;
   }
 
-  // --- visual viewport: the composer stays above the phone keyboard --------------------------------
+  // [SECTION] visual viewport: the composer stays above the phone keyboard ------------------------
   function syncViewport() {
     var h = window.visualViewport ? window.visualViewport.height : window.innerHeight;
     document.documentElement.style.setProperty('--vvh', Math.round(h) + 'px');
@@ -111,7 +119,7 @@
   window.addEventListener('resize', syncViewport);
   syncViewport();
 
-  // --- downloads -----------------------------------------------------------------------------------
+  // [SECTION] downloads ---------------------------------------------------------------------------
   var wasmUrl = boot.getAttribute('data-wasm');
   var wasmBytes = parseInt(boot.getAttribute('data-wasm-bytes'), 10) || 0;
   var fontUrls = [boot.getAttribute('data-font'), boot.getAttribute('data-font-bold')];
@@ -169,7 +177,7 @@
   }) : fetchConfig('config.json', 'no-store')).catch(function () { return ''; });
   progress(0.05);
 
-  // --- tabs: Web Locks taken now, while the app downloads, so it can start at once -----------------
+  // [SECTION] tabs: Web Locks taken now, while the app downloads, so it can start at once ---------
   // Each tab holds "bos-tab-<id>" for its life; the app reads what other tabs stored under the lock
   // "bos-storage", held from here until the app has booted (see wasm/pre.js).
   var tabId = (function () {
@@ -202,7 +210,7 @@
     });
   }
 
-  // --- offline shell: the service worker --------------------------------------------------------------
+  // [SECTION] offline shell: the service worker ---------------------------------------------------
   // Only where browsers allow it (a secure context: https, or http on loopback); elsewhere the page works
   // as it always did, from the network. Registered after the first frame, so the first visit's bandwidth
   // goes to the app (the worker then finds the hashed files in the HTTP cache).
