@@ -10,12 +10,12 @@
    Its texts, language rule and support floor come from window.BOSFacts, which the build generates from the
    C++ (src/app/page_facts.cpp) and puts in front of this file: they work before, and without, the wasm.
 
-   Index
-     [SECTION] support floor       features, then the browser's version; a readable message otherwise
-     [SECTION] visual viewport     --vvh
-     [SECTION] downloads           app.wasm (streaming, with progress), fonts, the config
-     [SECTION] tabs                Web Locks taken while the app downloads
-     [SECTION] offline shell       sw.js registered after the first frame; BOSBoot.updates for the app
+ * Index
+ *   [SECTION] support floor       features, then the browser's version; a readable message otherwise
+ *   [SECTION] visual viewport     --vvh
+ *   [SECTION] downloads           app.wasm (streaming, with progress), fonts, the config
+ *   [SECTION] tabs                Web Locks taken while the app downloads
+ *   [SECTION] offline shell       sw.js registered after the first frame; BOSBoot.updates for the app
      then Module (Emscripten's hooks), window.BOSBoot and app.js */
 (function () {
   'use strict';
@@ -109,7 +109,8 @@
     return;
   }
 
-  // [SECTION] visual viewport: the composer stays above the phone keyboard ------------------------
+  // [SECTION] visual viewport ---------------------------------------------------------------------
+  // The composer stays above the phone keyboard.
   function syncViewport() {
     var h = window.visualViewport ? window.visualViewport.height : window.innerHeight;
     document.documentElement.style.setProperty('--vvh', Math.round(h) + 'px');
@@ -177,7 +178,8 @@
   }) : fetchConfig('config.json', 'no-store')).catch(function () { return ''; });
   progress(0.05);
 
-  // [SECTION] tabs: Web Locks taken now, while the app downloads, so it can start at once ---------
+  // [SECTION] tabs --------------------------------------------------------------------------------
+  // Web Locks taken now, while the app downloads, so it can start at once.
   // Each tab holds "bos-tab-<id>" for its life; the app reads what other tabs stored under the lock
   // "bos-storage", held from here until the app has booted (see wasm/pre.js).
   var tabId = (function () {
@@ -210,7 +212,8 @@
     });
   }
 
-  // [SECTION] offline shell: the service worker ---------------------------------------------------
+  // [SECTION] offline shell -----------------------------------------------------------------------
+  // The service worker.
   // Only where browsers allow it (a secure context: https, or http on loopback); elsewhere the page works
   // as it always did, from the network. Registered after the first frame, so the first visit's bandwidth
   // goes to the app (the worker then finds the hashed files in the HTTP cache).
