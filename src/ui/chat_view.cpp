@@ -302,14 +302,15 @@ void ChatView::draw_menu(const ViewState& state, const ViewContext& ctx, Intents
     const ImVec2 item(w, kTouchTarget * d);
     // The rows of ui/actions' menu table: the page's accessible menu is built from the same ones.
     for (const MenuEntry& entry : menu_entries({state.large_text, ctx.notifications})) {
-      if (!ImGui::Selectable(text(lang_, entry.label), false, 0, item)) continue;
+      const bool chosen = ImGui::Selectable(text(lang_, entry.label), false, 0, item);
+      record_item("menu_item", {}, text(lang_, entry.label));
+      if (!chosen) continue;
       if (entry.confirm != Text::kCount) {
         confirm_ = entry;  // asked first, in the dialog below
         confirm_pending_ = true;
       } else {
         request(entry.action, nullptr, {}, out);
       }
-      record_item("menu_item", {}, text(lang_, entry.label));
     }
     ImGui::Separator();
     ImGui::PushFont(ctx.fonts.small);
