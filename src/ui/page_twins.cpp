@@ -174,7 +174,8 @@ std::string accessible_name(const ChatMessage& m, Lang lang, int tz_offset_min) 
   out += ", ";
   out += state_label(m, lang);
   out += ": ";
-  out += m.text;
+  std::string nul_free;
+  out += drawable_text(m.text, nul_free);  // read as the canvas draws it: a U+0000 is U+FFFD (text_util)
   return out;
 }
 

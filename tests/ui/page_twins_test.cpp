@@ -124,6 +124,9 @@ TEST_CASE("twins: the accessible name is sender, local time, delivery state and 
   CHECK(ui::accessible_name(notice, Lang::Pt, 0) == "Aviso importante, 16:00, recebida: O elevador chegou");
   CHECK(ui::accessible_name(message(Role::Error, "Falhou", t), Lang::Pt, 0) == "Erro no servidor, 16:00, recebida: Falhou");
   CHECK(ui::accessible_name(message(Role::User, "Hi", t, MessageState::Acked), Lang::En, 0) == "You, 16:00, delivered: Hi");
+  // A U+0000 is read as the canvas draws it (U+FFFD), so the text after it is still heard.
+  CHECK(ui::accessible_name(message(Role::Assistant, std::string("a\0b", 3), t), Lang::Pt, kBrasilia) ==
+        "Assistente, 13:00, recebida: a\xEF\xBF\xBD" "b");
 }
 
 // [SECTION] Action table ----------------------------------------------------------------------------------
