@@ -169,6 +169,14 @@ describe('hostile input', () => {
         // ...in the live log, as the screen reader reads it (a U+0000 as U+FFFD, like the screen draws it:
         // src/ui/text_util.hpp drawable_text)...
         const read = expected.replaceAll('\u0000', '\uFFFD');
+        // The log's items are the canvas's twins, synced once per drawn frame: wait (bounded) for that frame.
+        if (!now.log.at(-1)?.endsWith(': ' + read)) {
+          await page.waitForFunction((r) => {
+            const ps = [...document.querySelectorAll('#bos-log p')];
+            return ps.length > 0 && ps.at(-1).textContent.endsWith(': ' + r);
+          }, read, { timeout: 5000 }).catch(() => {});
+          now.log = await logLines();
+        }
         assert.ok(now.log.at(-1).endsWith(': ' + read), `${why}: the live log ends with ${JSON.stringify(now.log.at(-1).slice(-60))}`);
         assert.equal(now.log.length, Math.min(50, state.log.length + 1), `${why}: one line in the live log`);
         // ...and on screen: its bubble, in its role's colour, with its text drawn in it.
