@@ -103,6 +103,7 @@ Theme Theme::from(const Palette& p) {
 Intents ChatView::draw(const ChatModel& chat, const ViewState& state, const ViewContext& ctx) {
   Intents out;
   hits_.clear();
+  unshown_window_ = false;
   lang_ = state.lang;
   theme_ = ctx.dark ? Theme::dark() : Theme::light();
   animating_ = ctx.pointer.animating;
@@ -880,7 +881,14 @@ void ChatView::record_item(const char* kind, std::string_view id, std::string_vi
 }
 
 void ChatView::record_area(const char* kind, ImVec2 min, ImVec2 max, std::string_view id, std::string_view detail) {
-  const ImRect clip = ImGui::GetCurrentWindow()->ClipRect;
+  const ImGuiWindow* window = ImGui::GetCurrentWindow();
+  // A popup's first frame sizes it without drawing it, and ImGui gives no hover to a hidden window: nothing
+  // here can be tapped yet, so nothing is recorded (a tap on it would be lost) and the next frame is asked for.
+  if (window->Hidden) {
+    unshown_window_ = true;
+    return;
+  }
+  const ImRect clip = window->ClipRect;
   HitRect r;
   r.kind = kind;
   r.id = std::string(id);

@@ -90,8 +90,9 @@ class ChatView {
   const ComposerPlacement& composer() const { return composer_; }
   // True while something moves on its own (inertia, a toast's timer is handled by wake_at_ms).
   bool animating() const { return animating_; }
-  // The last frame left work for the next one (a selection changed the layout, heights still to measure).
-  bool needs_frame() const { return rows_dirty_ || unmeasured_ > 0; }
+  // The last frame left work for the next one (a selection changed the layout, heights still to measure, a
+  // menu or dialog that ImGui sized without drawing: it shows, and takes taps, from the next frame).
+  bool needs_frame() const { return rows_dirty_ || unmeasured_ > 0 || unshown_window_; }
   // The view wants a frame at this time (toast expiry, "Nova tentativa em N s" countdown); 0 = no.
   int64_t wake_at_ms() const { return wake_at_ms_; }
   // Forget cached layout (fonts or scale changed).
@@ -162,6 +163,7 @@ class ChatView {
   bool unseen_below_ = false;
   uint64_t selected_seq_ = 0;
   bool animating_ = false;
+  bool unshown_window_ = false;  // this frame submitted a window ImGui hid (its first frame: sized, not drawn)
   int64_t wake_at_ms_ = 0;
   MenuEntry confirm_;             // the menu item whose question the dialog asks
   bool confirm_pending_ = false;  // open the dialog in this frame

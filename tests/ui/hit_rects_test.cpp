@@ -175,3 +175,51 @@ TEST_CASE("reading the hit rectangles does not change what the view draws", "[ui
     CHECK(a.items()[i].rect.Min.y == b.items()[i].rect.Min.y);
   }
 }
+
+// A popup's first frame sizes it without drawing it, and ImGui gives no hover to a window it hid: a tap that
+// lands on a rectangle recorded then is lost (taps.test.mjs lost "Texto maior" and "Cancelar" that way, 2 runs
+// of 3, when it tapped the frame after the rows appeared). So rows are recorded from the first frame that
+// draws them, and a tap as soon as they are recorded must take.
+TEST_CASE("a menu or dialog row is recorded from the frame that draws it: a tap at once is not lost", "[ui][hit_rects]") {
+  ViewHarness h(390, 844, 3.0f);
+  ChatModel chat;
+  chat.append(message(Role::Assistant, "Bom dia", h.now_ms));
+  auto s = connected();
+  settle(h, chat, s);
+  // One frame at a time, until the rows of this kind are recorded; the frames it took.
+  auto until_recorded = [&](const char* kind) {
+    int n = 0;
+    while (of_kind(h, kind).empty() && n < 12) {
+      h.frame(chat, s);
+      ++n;
+    }
+    REQUIRE_FALSE(of_kind(h, kind).empty());
+    return n;
+  };
+  auto row = [&](const char* kind, const std::string& detail) {
+    for (const auto& r : of_kind(h, kind)) {
+      if (r.detail == detail) return r;
+    }
+    FAIL("no " << kind << " \"" << detail << "\"");
+    return ui::HitRect{};
+  };
+
+  h.tap_later(centre(of_kind(h, "menu").at(0)));
+  CHECK(until_recorded("menu_item") >= 3);  // press, release (the popup opens, sized unseen), then drawn
+  CHECK(h.tap(centre(row("menu_item", "Texto maior")), chat, s).toggle_large_text);
+
+  settle(h, chat, s);
+  h.tap_later(centre(of_kind(h, "menu").at(0)));
+  until_recorded("menu_item");
+  h.tap_later(centre(row("menu_item", "Limpar conversa")));
+  until_recorded("cancel_clear");
+  CHECK_FALSE(h.tap(centre(row("cancel_clear", "Cancelar")), chat, s).clear_history);
+  CHECK(of_kind(h, "cancel_clear").empty());  // the dialog closed: the tap took
+
+  settle(h, chat, s);
+  h.tap_later(centre(of_kind(h, "menu").at(0)));
+  until_recorded("menu_item");
+  h.tap_later(centre(row("menu_item", "Limpar conversa")));
+  until_recorded("confirm_clear");
+  CHECK(h.tap(centre(row("confirm_clear", "Limpar conversa")), chat, s).clear_history);
+}
