@@ -6,6 +6,11 @@
    - keeps --vvh equal to the visual viewport, so the phone keyboard never covers the composer
    - registers the offline shell (sw.js) once the chat is on screen, and tells the app when a new build
      is ready (BOSBoot.updates; the app decides when to load it: never while the resident is typing)
+   - identity (issue 13), before anything of the app is downloaded: a token in the fragment (#t=) or in
+     bos.v1.identity that is expired or unreadable shows the "expired" screen; no token while /config.json
+     says "auth":"required" shows the "enrol" screen. Neither downloads app.wasm. The rule is
+     src/core/token.hpp's, as shell/token.js (in front of this file); the app re-checks it in full.
+   - "Sair deste aparelho" (BOSBoot.signOutDevice): every bos.* key goes, and the other tabs are told
    The wasm side talks to the page through window.BOSShell (shell.js), never through inline script.
    Its texts, language rule and support floor come from window.BOSFacts, which the build generates from the
    C++ (src/app/page_facts.cpp) and puts in front of this file: they work before, and without, the wasm.
@@ -13,6 +18,7 @@
  * Index
  *   [SECTION] support floor       features, then the browser's version; a readable message otherwise
  *   [SECTION] visual viewport     --vvh
+ *   [SECTION] identity            decided before anything of the app is downloaded (#t=, enrol, expired)
  *   [SECTION] downloads           app.wasm (streaming, with progress), fonts, the config
  *   [SECTION] tabs                Web Locks taken while the app downloads
  *   [SECTION] offline shell       sw.js registered after the first frame; BOSBoot.updates for the app
@@ -120,6 +126,117 @@
   window.addEventListener('resize', syncViewport);
   syncViewport();
 
+  // [SECTION] identity ----------------------------------------------------------------------------
+  // Decided before anything of the app is downloaded.
+  var TOKEN_PARAM = F.token.fragmentParam;
+  var channel = null;
+  try { if (typeof BroadcastChannel === 'function') channel = new BroadcastChannel('bos-identity'); } catch (e) {}
+  function fragmentParam(name) {
+    // The app's rule (boot_config hash_param): '#', then key=value pairs joined by '&', percent-decoded.
+    var h = location.hash.replace(/^#/, '');
+    if (h.length > 8192) return null;
+    var parts = h ? h.split('&') : [];
+    for (var i = 0; i < parts.length; i++) {
+      var eq = parts[i].indexOf('=');
+      var key = eq < 0 ? parts[i] : parts[i].slice(0, eq);
+      if (key !== name) continue;
+      try { return eq < 0 ? '' : decodeURIComponent(parts[i].slice(eq + 1).replace(/\+/g, ' ')); } catch (e) { return ''; }
+    }
+    return null;
+  }
+  function storedIdentity() {
+    try {
+      var v = JSON.parse(localStorage.getItem(F.storage.identity) || 'null');
+      return v && typeof v === 'object' ? v : null;
+    } catch (e) { return null; }
+  }
+  function removeFragment() {
+    try { history.replaceState(history.state, '', location.pathname + location.search); } catch (e) {}
+  }
+  // Every key of ours, from every resident, and the other open tabs told (they sign out too).
+  function signOutDevice() {
+    try {
+      var keys = [];
+      for (var i = 0; i < localStorage.length; i++) {
+        var k = localStorage.key(i);
+        if (k && k.indexOf(F.storage.prefix) === 0) keys.push(k);
+      }
+      for (var j = 0; j < keys.length; j++) localStorage.removeItem(keys[j]);
+    } catch (e) {}
+    try { if (channel) channel.postMessage({ type: 'signed-out' }); } catch (e) {}
+    location.replace(location.pathname + location.search);
+  }
+  var authShown = null;
+  // The enrol or expired screen: DOM, no wasm. window.BuildingOS answers honestly if the app never ran.
+  function showAuth(kind, claims) {
+    authShown = kind;
+    bootEl.hidden = false;
+    bootEl.className = 'boot auth';
+    bootEl.setAttribute('data-auth', kind);
+    textEl.textContent = T[kind];
+    barEl.hidden = true;
+    retryEl.hidden = true;
+    var app = document.getElementById('app');
+    if (app) app.setAttribute('aria-hidden', 'true');
+    // No app will boot here: other tabs must not wait for this one's storage lock.
+    if (locks && locks.release) { locks.ready = false; locks.release(); }
+    if (!window.BuildingOS) {
+      var api = {
+        state: function () {
+          return { status: 'idle', attempts: 0, queued: 0, connectionId: null, userId: '', sessionId: '',
+                   statusText: T[kind], endpoint: '', reconnectAttempt: 0, agentTyping: false, auth: kind,
+                   residentLabel: claims ? claims.name : '' };
+        },
+        messages: function () { return []; },
+        send: function () { return { ok: false, error: 'not_signed_in' }; },
+        reconnect: function () {},
+        disconnect: function () {},
+        signOut: function () { signOutDevice(); return { ok: true, undelivered: 0 }; },
+        version: ''
+      };
+      Object.freeze(api);
+      window.BuildingOS = api;
+    }
+    window.dispatchEvent(new CustomEvent('buildingos:auth', { detail: { auth: kind } }));
+  }
+  var nowS = Math.floor(Date.now() / 1000);
+  var linkToken = fragmentParam(TOKEN_PARAM);
+  var saved = storedIdentity();
+  var savedToken = saved && typeof saved.token === 'string' && saved.token ? saved.token : null;
+  var tokenVerdict = null;  // of the token the app will use; null: none
+  if (linkToken !== null) {
+    tokenVerdict = window.BOSToken.read(linkToken, nowS);
+    if (tokenVerdict.status !== 'usable') removeFragment();  // useless, and a bearer credential
+  } else if (savedToken) {
+    tokenVerdict = window.BOSToken.read(savedToken, nowS);
+    if (tokenVerdict.status === 'usable' && tokenVerdict.claims.sub !== saved.user_id) tokenVerdict = { status: 'malformed' };
+  }
+  if (tokenVerdict && tokenVerdict.status !== 'usable') {
+    showAuth('expired', tokenVerdict.claims);
+    window.BOSBoot = { strings: T, portuguese: pt, fail: fail, showAuth: showAuth, signOutDevice: signOutDevice,
+                       done: function () {}, webglFailed: function () {} };
+    return;
+  }
+
+  // The endpoint. A deployed page names its own config (data-config="config.<hash>.json", immutable: the
+  // deploy writes it with the CSP that allows that endpoint, in this same page, so the two always agree,
+  // and a repeat visit takes it from the cache). Without the attribute (the local build, older deploys):
+  // /config.json, which the deploy keeps writing and the dev server answers with itself.
+  // If the named file cannot be read, /config.json is the next best answer.
+  var configUrl = boot.getAttribute('data-config');
+  function fetchConfig(url, cacheMode) {
+    return fetch(url, { credentials: 'same-origin', cache: cacheMode }).then(function (r) {
+      if (!r.ok) throw new Error(url + ': HTTP ' + r.status);
+      return r.text();
+    });
+  }
+  var configPromise = (configUrl ? fetchConfig(configUrl, 'default').catch(function () {
+    return fetchConfig('config.json', 'no-store');
+  }) : fetchConfig('config.json', 'no-store')).catch(function () { return ''; });
+  function authRequired(text) {
+    try { var c = JSON.parse(text); return !!c && c.auth === 'required'; } catch (e) { return false; }
+  }
+
   // [SECTION] downloads ---------------------------------------------------------------------------
   var wasmUrl = boot.getAttribute('data-wasm');
   var wasmBytes = parseInt(boot.getAttribute('data-wasm-bytes'), 10) || 0;
@@ -153,29 +270,26 @@
     });
   }
 
-  var wasmPromise = fetchWithProgress(wasmUrl, wasmBytes, function (f) { progress(0.05 + 0.85 * f); });
+  // With a token the app starts downloading at once; without one, only once config.json says auth is not
+  // required (the enrol screen must not cost the resident the app's download).
+  var appAllowed = tokenVerdict ? Promise.resolve(true) : configPromise.then(function (text) {
+    if (!authRequired(text)) return true;
+    showAuth('enrol', null);
+    return false;
+  });
+  var wasmPromise = appAllowed.then(function (ok) {
+    return ok ? fetchWithProgress(wasmUrl, wasmBytes, function (f) { progress(0.05 + 0.85 * f); }) : new Promise(function () {});
+  });
   // Fonts are optional: without them the app falls back to Dear ImGui's built-in font.
   var fontPromises = fontUrls.map(function (u) {
-    return u ? fetchChecked(u).then(function (r) { return r.arrayBuffer(); }).catch(function (e) {
-      if (window.console) console.warn('[boot] font unavailable, using the built-in font:', e);
-      return null;
-    }) : Promise.resolve(null);
-  });
-  // The endpoint. A deployed page names its own config (data-config="config.<hash>.json", immutable: the
-  // deploy writes it with the CSP that allows that endpoint, in this same page, so the two always agree,
-  // and a repeat visit takes it from the cache). Without the attribute (the local build, older deploys):
-  // /config.json, which the deploy keeps writing and the dev server answers with itself.
-  // If the named file cannot be read, /config.json is the next best answer.
-  var configUrl = boot.getAttribute('data-config');
-  function fetchConfig(url, cacheMode) {
-    return fetch(url, { credentials: 'same-origin', cache: cacheMode }).then(function (r) {
-      if (!r.ok) throw new Error(url + ': HTTP ' + r.status);
-      return r.text();
+    return appAllowed.then(function (ok) {
+      if (!ok || !u) return null;
+      return fetchChecked(u).then(function (r) { return r.arrayBuffer(); }).catch(function (e) {
+        if (window.console) console.warn('[boot] font unavailable, using the built-in font:', e);
+        return null;
+      });
     });
-  }
-  var configPromise = (configUrl ? fetchConfig(configUrl, 'default').catch(function () {
-    return fetchConfig('config.json', 'no-store');
-  }) : fetchConfig('config.json', 'no-store')).catch(function () { return ''; });
+  });
   progress(0.05);
 
   // [SECTION] tabs --------------------------------------------------------------------------------
@@ -203,6 +317,7 @@
             locks.ready = true;
             var released = new Promise(function (resolve) { locks.release = resolve; });
             readyResolve();
+            if (authShown) { locks.ready = false; locks.release(); }  // the enrol screen boots no app
             // Never block the other tabs for long if this page fails to start.
             setTimeout(function () { locks.ready = false; locks.release(); }, 30000);
             return released;
@@ -324,6 +439,9 @@
     strings: T,
     portuguese: pt,
     fail: fail,
+    showAuth: showAuth,
+    signOutDevice: signOutDevice,
+    channel: channel,
     // Called by the app after its first frame: the canvas now shows the chat.
     done: function () {
       progress(1);
@@ -342,9 +460,13 @@
     if (e && e.target && e.target.tagName === 'SCRIPT') fail(T.download, T.retry, null, 'script load failed');
   }, true);
 
-  var script = document.createElement('script');
-  script.src = boot.getAttribute('data-app');
-  script.async = true;
-  script.onerror = function () { fail(T.download, T.retry, null, 'app script failed to load'); };
-  document.body.appendChild(script);
+  // Without a token, app.js waits for config.json too (the enrol screen loads nothing of the app).
+  appAllowed.then(function (ok) {
+    if (!ok) return;
+    var script = document.createElement('script');
+    script.src = boot.getAttribute('data-app');
+    script.async = true;
+    script.onerror = function () { fail(T.download, T.retry, null, 'app script failed to load'); };
+    document.body.appendChild(script);
+  });
 })();

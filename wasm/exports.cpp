@@ -44,6 +44,22 @@ EMSCRIPTEN_KEEPALIVE void bos_api_disconnect() {
   bos::web::after_event();
 }
 
+EMSCRIPTEN_KEEPALIVE const char* bos_api_sign_out() {
+  if (!app()) return R"({"ok":false})";
+  const std::size_t undelivered = app()->sign_out(now());
+  bos::web::after_event();
+  return out(R"({"ok":true,"undelivered":)" + std::to_string(undelivered) + "}");
+}
+
+// Another tab (BroadcastChannel "bos-identity"): 0 signed out, 1 cleared this resident's conversation.
+EMSCRIPTEN_KEEPALIVE void bos_identity_event(int kind) {
+  if (!app()) return;
+  if (kind == 0) app()->signed_out_elsewhere(now());
+  else if (kind == 1) app()->clear_history(now(), false);
+  bos::web::after_event();
+  bos::web::wake();
+}
+
 EMSCRIPTEN_KEEPALIVE void bos_composer_input() {
   if (!app()) return;
   app()->composer_input(now());

@@ -14,6 +14,7 @@
      [SECTION] Accessible twins  DOM stand-ins for what the canvas draws (menu, dialog, banner, status, the
                               messages in the role="log" region), for screen readers and keyboards
      [SECTION] Test hooks     window.BuildingOS.__test: read-only views of what the last frame drew
+     [SECTION] Identity       the fragment's token removed, sign-out and "Limpar conversa" in every tab (issue 13)
      [SECTION] Ready          window.BuildingOS (the automation API) and the page events */
 (function () {
   'use strict';
@@ -343,15 +344,20 @@
       items[to].focus();
     }
   }
+  // The question a menu item or a link asks first; `ok` does it (twinAct(action, seq, link)).
+  function ask(question, cancel, ok, action, seq, link, back) {
+    twin.question.textContent = question;
+    twin.cancel.textContent = cancel;
+    twin.ok.textContent = ok;
+    twin.pending = { action: action, seq: seq || 0, link: link == null ? -1 : link };
+    twin.back = back || twin.button;
+    twin.dialog.showModal();
+    twin.cancel.focus();  // the safe answer first
+  }
   function chooseMenuItem(item) {
     if (item.confirm) {
       closeMenu(false);
-      twin.question.textContent = item.confirm;
-      twin.cancel.textContent = item.cancel;
-      twin.ok.textContent = item.label;
-      twin.pending = item.action;
-      twin.dialog.showModal();
-      twin.cancel.focus();  // the safe answer first
+      ask(item.confirm, item.cancel, item.label, item.action);
     } else {
       closeMenu(true);
       twinAct(item.action);
@@ -361,6 +367,8 @@
     twin.button.setAttribute('aria-label', menu.label);
     twin.button.title = menu.label;
     twin.about.textContent = menu.about;
+    twin.who.textContent = menu.who || '';  // "Entrou como Apto 502" (issue 13)
+    twin.who.hidden = !menu.who;
     // In place when the items are the same in number, so the focused one keeps the focus ("Texto maior"
     // becomes "Texto normal").
     var items = menuItems();
@@ -401,6 +409,7 @@
     m.links.forEach(function (l, i) {
       var a = make('a', { href: l.href, target: '_blank', rel: 'noopener noreferrer', 'data-action': String(l.action),
         'data-link': String(i) }, l.label);
+      a.bosLink = l;
       item.appendChild(a);
     });
     m.actions.forEach(function (a, i) {
@@ -426,7 +435,11 @@
     var item = t && t.closest('article');
     if (!t || !item) return;
     e.preventDefault();  // a link opens through the app, as a tap on its chip does
-    twinAct(+t.getAttribute('data-action'), item.bosSeq, t.hasAttribute('data-link') ? +t.getAttribute('data-link') : -1);
+    var link = t.hasAttribute('data-link') ? +t.getAttribute('data-link') : -1;
+    var l = t.bosLink;
+    // "Abrir site externo? <host>" first, as on the canvas (issue 13).
+    if (l && l.confirm) ask(l.confirm, l.cancel, l.ok, +t.getAttribute('data-action'), item.bosSeq, link, t);
+    else twinAct(+t.getAttribute('data-action'), item.bosSeq, link);
   }
 
   // Where the focus goes when the element holding it goes away (a retried, deleted or cleared message, the
@@ -482,6 +495,9 @@
     panel.hidden = true;
     var menu = make('div', { id: 'bos-menu', role: 'menu', 'aria-labelledby': 'bos-menu-button' });
     var about = make('p', { 'class': 'twin-about' });
+    var who = make('p', { 'class': 'twin-about' });
+    who.hidden = true;
+    panel.appendChild(who);
     panel.appendChild(menu);
     panel.appendChild(about);
     var banner = make('div', { id: 'bos-banner', 'class': 'twin-banner', role: 'status' });
@@ -498,7 +514,7 @@
     [button, panel, banner, status, dialog].forEach(function (e) { box.appendChild(e); });
     app.insertBefore(box, log);  // after the composer: the focus order starts there
     twin = { button: button, panel: panel, menu: menu, about: about, banner: banner, status: status, dialog: dialog,
-      question: question, cancel: cancel, ok: ok, pending: -1, log: log, items: new Map() };
+      question: question, cancel: cancel, ok: ok, pending: null, back: null, who: who, log: log, items: new Map() };
 
     button.addEventListener('click', function () {
       if (panel.hidden) openMenu();
@@ -518,14 +534,16 @@
     });
     cancel.addEventListener('click', function () { dialog.close(); });
     ok.addEventListener('click', function () {
-      var action = twin.pending;
+      var p = twin.pending;
       dialog.close();
-      twinAct(action);
+      if (p) twinAct(p.action, p.seq, p.link);
     });
     // Escape (the dialog's own cancel), either answer: the focus goes back to where the question came from.
     dialog.addEventListener('close', function () {
-      twin.pending = -1;
-      button.focus();
+      var back = twin.back && twin.back.isConnected ? twin.back : button;
+      twin.pending = null;
+      twin.back = null;
+      back.focus();
     });
     log.addEventListener('click', onLogClick);
   }
@@ -556,6 +574,67 @@
     });
   }
 
+  // [SECTION] Identity ------------------------------------------------------------------------------
+  // Called by WebPort when the app decided (src/app/app.cpp, issue 13). boot.js owns the screens and the
+  // BroadcastChannel "bos-identity" the tabs of this origin talk on.
+  var B = window.BOSBoot || {};
+  var channel = B.channel || null;
+  var HISTORY_KEY = new RegExp(F.storage.history);
+  function reloadWithoutFragment() { location.replace(location.pathname + location.search); }
+  function removeOurKeys() {
+    try {
+      var keys = [];
+      for (var i = 0; i < localStorage.length; i++) {
+        var k = localStorage.key(i);
+        if (k && k.indexOf(F.storage.prefix) === 0) keys.push(k);
+      }
+      for (var j = 0; j < keys.length; j++) localStorage.removeItem(keys[j]);
+    } catch (e) {}
+  }
+  Module.bosRemoveFragment = function () {
+    try { history.replaceState(history.state, '', location.pathname + location.search); } catch (e) {}
+  };
+  Module.bosShowAuth = function (kind) { if (B.showAuth) B.showAuth(kind, null); };
+  Module.bosSignOutDevice = function () {
+    if (B.signOutDevice) B.signOutDevice();
+    else { removeOurKeys(); reloadWithoutFragment(); }
+  };
+  Module.bosReload = reloadWithoutFragment;
+  Module.bosClearEverywhere = function (user) {
+    try { if (channel) channel.postMessage({ type: 'clear-history', user: user }); } catch (e) {}
+    // Closed tabs' histories of this resident go too (their outboxes stay: undelivered messages are kept).
+    withStorageLock(function (held) {
+      storedEntries(held).forEach(function (e) {
+        var m = HISTORY_KEY.exec(e.key);
+        if (m && m[1] === user && !e.live) { try { localStorage.removeItem(e.key); } catch (x) {} }
+      });
+    }).catch(function () {});
+  };
+  function signedOutElsewhere() {
+    if (Module._bos_identity_event) Module._bos_identity_event(0);  // the app stops and writes nothing more
+    removeOurKeys();  // whatever it wrote between the other tab's sign-out and this message
+    reloadWithoutFragment();
+  }
+  function listenToOtherTabs() {
+    if (channel) {
+      channel.addEventListener('message', function (e) {
+        var m = e.data || {};
+        if (m.type === 'signed-out') signedOutElsewhere();
+        else if (m.type === 'clear-history' && window.BuildingOS && m.user === window.BuildingOS.state().userId) {
+          Module._bos_identity_event(1);
+        }
+      });
+    }
+    // A link opened into this tab (only the fragment changed: no page load): start again with it.
+    window.addEventListener('hashchange', function () {
+      if (new RegExp('[#&]' + F.token.fragmentParam + '=').test(location.hash)) location.reload();
+    });
+    // Without BroadcastChannel: the identity key disappearing means another tab signed out.
+    window.addEventListener('storage', function (e) {
+      if (e.key === F.storage.identity && e.newValue === null && !channel) signedOutElsewhere();
+    });
+  }
+
   // [SECTION] Ready ---------------------------------------------------------------------------------
   // `lang`: the app's language ("pt" or "en", src/app/boot_config.cpp language_from), so the composer
   // speaks the same language as the chat.
@@ -569,6 +648,8 @@
       },
       reconnect: function () { Module._bos_api_reconnect(); },
       disconnect: function () { Module._bos_api_disconnect(); },
+      // "Sair deste aparelho" without the question: {ok, undelivered} (the messages that were not delivered).
+      signOut: function () { return JSON.parse(UTF8ToString(Module._bos_api_sign_out())); },
       version: version
     };
     // Not enumerable: Object.keys(BuildingOS) stays the contract's list.
@@ -583,6 +664,7 @@
 
     setupComposer();
     setupTwins();
+    listenToOtherTabs();
     pushEnv();
     window.addEventListener('resize', pushEnv);
     if (darkQuery && darkQuery.addEventListener) darkQuery.addEventListener('change', pushEnv);

@@ -34,6 +34,11 @@ class WebPort final : public app::Port {
   void open_url(const std::string& url) override;
   void request_notification_permission() override;
   void load_update() override;
+  void remove_fragment() override;
+  void show_auth_screen(const std::string& auth) override;
+  void sign_out_device() override;
+  void reload() override;
+  void clear_history_everywhere(const std::string& user_id) override;
   // Emscripten socket handles by connection generation: handles are never trusted on their own.
   std::map<uint32_t, EMSCRIPTEN_WEBSOCKET_T> sockets;
 };

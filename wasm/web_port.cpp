@@ -87,6 +87,15 @@ EM_JS(void, bos_js_open_url, (const char* url), {
   try { window.open(UTF8ToString(url), '_blank', 'noopener,noreferrer'); } catch (e) {}
 });
 EM_JS(void, bos_js_request_notifications, (), { if (Module.bosRequestNotifications) Module.bosRequestNotifications(); });
+// Identity (issue 13): wasm/pre.js carries these out.
+EM_JS(void, bos_js_identity, (int what, const char* arg), {
+  var a = UTF8ToString(arg);
+  if (what === 0 && Module.bosRemoveFragment) Module.bosRemoveFragment();
+  else if (what === 1 && Module.bosShowAuth) Module.bosShowAuth(a);
+  else if (what === 2 && Module.bosSignOutDevice) Module.bosSignOutDevice();
+  else if (what === 3 && Module.bosReload) Module.bosReload();
+  else if (what === 4 && Module.bosClearEverywhere) Module.bosClearEverywhere(a);
+});
 
 namespace bos::web {
 
@@ -197,6 +206,11 @@ void WebPort::log(LogLevel level, const std::string& text) { bos_js_log(static_c
 void WebPort::request_frame() { wake(); }
 void WebPort::copy_to_clipboard(const std::string& text) { bos_js_copy(text.c_str()); }
 void WebPort::open_url(const std::string& url) { bos_js_open_url(url.c_str()); }
+void WebPort::remove_fragment() { bos_js_identity(0, ""); }
+void WebPort::show_auth_screen(const std::string& auth) { bos_js_identity(1, auth.c_str()); }
+void WebPort::sign_out_device() { bos_js_identity(2, ""); }
+void WebPort::reload() { bos_js_identity(3, ""); }
+void WebPort::clear_history_everywhere(const std::string& user_id) { bos_js_identity(4, user_id.c_str()); }
 void WebPort::request_notification_permission() { bos_js_request_notifications(); }
 void WebPort::load_update() { bos_js_load_update(); }
 

@@ -37,15 +37,26 @@ App::App(Port& port, std::string version) : port_(port), version_(std::move(vers
 
 // [SECTION] Boot and take-over ----------------------------------------------------------------------
 
-void App::prepare(const PageInfo& page, const std::string& stored_identity, uint64_t seed) {
+void App::prepare(const PageInfo& page, const std::string& stored_identity, uint64_t seed, int64_t now) {
   lang_ = language_from(page.language);
   endpoint_ = choose_endpoint(page);
-  const auto identity = choose_identity(page, stored_identity);
+  const bool required = auth_required(page);
+  const auto identity = choose_identity(page, stored_identity, required, now / kMsPerSecond);
+  auth_ = identity.auth;
+  resident_label_ = identity.name;
+  remove_fragment_ = identity.token_in_fragment;
+  switch_ = {identity.switch_user_id, identity.switch_token, identity.switch_name};
+  if (*identity.token_reason) {
+    port_.log(LogLevel::Warn, std::string("resident token not usable (") + identity.token_reason + "): not connecting");
+  }
+  if (!switch_.name.empty()) port_.log(LogLevel::Info, "the link is for another resident: asking before switching");
   EngineConfig config;
   config.endpoint = endpoint_.url;
   config.page_is_loopback = is_loopback_page(page.hostname);  // the engine's ws:// check needs the page's fact
   config.user_id = identity.user_id;
   config.session_id = identity.session_id;
+  config.token = identity.token;
+  config.persist_identity = identity.from_link;
   config.seed = seed;
   config.lang = lang_;
   const TestOverrides test = choose_test_overrides(page);
@@ -55,19 +66,23 @@ void App::prepare(const PageInfo& page, const std::string& stored_identity, uint
   if (!endpoint_.note.empty()) port_.log(LogLevel::Warn, endpoint_.note);
   if (!test.note.empty()) port_.log(test.rotate_after_ms > 0 ? LogLevel::Info : LogLevel::Warn, test.note);
   port_.log(LogLevel::Info, std::string("endpoint ") + endpoint_.url + " (from " + to_string(endpoint_.source) + ")" +
-                                (identity.from_link ? ", resident from the link" : ""));
+                                (identity.from_link ? ", resident from the link" : "") + ", auth " + to_string(auth_) +
+                                (required ? " (required)" : ""));
 }
 
 void App::boot(const PageInfo& page, const std::string& stored_identity, const std::vector<StoredEntry>& stored,
                const std::string& tab_id, uint64_t seed, int64_t now) {
   tab_id_ = is_valid_tab_id(tab_id) ? tab_id : "t0";
-  prepare(page, stored_identity, seed);
+  prepare(page, stored_identity, seed, now);
   std::vector<std::string> taken;
   if (!pending_user_.empty()) taken = take_over(stored, true, now);
   start(now);
   // Ours first, then forget what we took over: a crash in between leaves a duplicate, never a loss.
   run(engine_->persist_now(now), now);
   for (const auto& key : taken) port_.store_write(key, "");
+  // The token is stored (start() persisted the identity) or useless: out of the address bar either way.
+  if (remove_fragment_) port_.remove_fragment();
+  if (auth_ == AuthState::Enrol || auth_ == AuthState::Expired) port_.show_auth_screen(to_string(auth_));
 }
 
 void App::adopt(const std::vector<StoredEntry>& stored, int64_t now) {
@@ -108,7 +123,11 @@ std::vector<std::string> App::take_over(const std::vector<StoredEntry>& stored, 
 }
 
 void App::start(int64_t now) {
-  if (endpoint_.error != EndpointError::None) {
+  if (auth_ == AuthState::Enrol || auth_ == AuthState::Expired) {
+    // No token the server could accept: no anonymous id, no connection (boot.js usually got here first,
+    // without the wasm; this is the same rule for what only the full check finds).
+    port_.log(LogLevel::Warn, std::string("not connecting: auth ") + to_string(auth_));
+  } else if (endpoint_.error != EndpointError::None) {
     // Never a silent blank: the header shows the problem; the outbox keeps what the resident types.
     port_.log(LogLevel::Error, std::string("not connecting: the WebSocket endpoint is unusable (") +
                                    to_string(endpoint_.error) + "): " + endpoint_.url);
@@ -145,6 +164,7 @@ void App::run(Effects effects, int64_t now) {
     } else if (auto* c = std::get_if<CloseSocket>(&effect)) {
       port_.ws_close(c->conn, c->code, c->reason);
     } else if (auto* p = std::get_if<Persist>(&effect)) {
+      if (signed_out_) continue;  // signed out (or switching): this device keeps nothing more of this resident
       if (p->key == StoreKey::Identity) port_.store_write(storage_key_identity(), p->data);
       else if (!engine_->user_id().empty()) port_.store_write(storage_key(p->key, engine_->user_id(), tab_id_), p->data);
     } else if (auto* n = std::get_if<Notify>(&effect)) {
@@ -189,7 +209,7 @@ void App::emit_status_if_changed(int64_t now) {
 App::StatusSnapshot App::status_snapshot() const {
   const Engine& e = *engine_;
   return {e.state(), e.attempts(), e.queued(), e.connection_id(), e.user_id(), e.session_id(), endpoint_.url,
-          e.reconnect_attempt(), e.chat().agent_typing(), update_available_, offline_};
+          e.reconnect_attempt(), e.chat().agent_typing(), update_available_, offline_, auth(), switch_.name};
 }
 
 std::string App::title_for(int unread) const {
@@ -235,7 +255,51 @@ SendResult App::send(std::string_view text, int64_t now) {
 
 void App::retry_message(std::string_view id, int64_t now) { run(engine_->retry_message(id, now), now); }
 void App::delete_message(std::string_view id, int64_t now) { run(engine_->delete_message(id, now), now); }
-void App::clear_history(int64_t now) { run(engine_->clear_history(now), now); }
+void App::clear_history(int64_t now, bool everywhere) {
+  run(engine_->clear_history(now), now);
+  if (everywhere && !engine_->user_id().empty()) port_.clear_history_everywhere(engine_->user_id());
+}
+
+AuthState App::auth() const {
+  // The client cannot see the handshake's 403: a token that keeps failing is most likely refused.
+  if (auth_ == AuthState::SignedIn && engine_ && engine_->state() == ConnState::Failed) return AuthState::LinkRefused;
+  return auth_;
+}
+
+std::size_t App::sign_out(int64_t now) {
+  const std::size_t undelivered = engine_ ? engine_->queued() : 0;
+  if (engine_) run(engine_->disconnect(now), now);
+  signed_out_ = true;
+  port_.log(LogLevel::Info, "signed out of this device (" + std::to_string(undelivered) + " undelivered)");
+  port_.sign_out_device();
+  return undelivered;
+}
+
+void App::signed_out_elsewhere(int64_t now) {
+  if (signed_out_) return;
+  if (engine_) run(engine_->disconnect(now), now);
+  signed_out_ = true;
+  port_.log(LogLevel::Info, "signed out in another tab");  // the page removes the keys and loads again
+}
+
+void App::answer_switch(bool yes, int64_t now) {
+  if (switch_.name.empty() || !engine_) return;
+  if (!yes) {
+    port_.log(LogLevel::Info, "the resident kept the current identity");
+    switch_ = {};
+  } else {
+    // What this resident has is written first; then the new identity, and the page starts again with it.
+    run(engine_->persist_now(now), now);
+    run(engine_->disconnect(now), now);
+    const std::string session = engine_->session_id();
+    port_.store_write(storage_key_identity(), serialize_identity({switch_.user_id, session, switch_.token}));
+    signed_out_ = true;
+    switch_ = {};
+    port_.reload();
+  }
+  ++ui_revision_;
+  emit_status_if_changed(now);
+}
 void App::reconnect(int64_t now) {
   if (endpoint_.error != EndpointError::None) return;
   run(engine_->reconnect(now), now);
@@ -282,6 +346,8 @@ void App::apply(const ui::Intents& in, int64_t now) {
   if (!in.retry_id.empty()) retry_message(in.retry_id, now);
   if (!in.delete_id.empty()) delete_message(in.delete_id, now);
   if (in.clear_history) clear_history(now);
+  if (in.sign_out) sign_out(now);
+  if (in.switch_answer != ui::SwitchAnswer::None) answer_switch(in.switch_answer == ui::SwitchAnswer::Switch, now);
   if (!in.copy_text.empty()) {
     port_.copy_to_clipboard(in.copy_text);
     toast_ = text(lang_, Text::Copied);
@@ -314,6 +380,11 @@ ui::ViewState App::view_state(int64_t now) const {
   if (!engine_) return v;
   const Engine& e = *engine_;
   const bool endpoint_ok = endpoint_.error == EndpointError::None;
+  v.signed_in = auth_ == AuthState::SignedIn;  // LinkRefused is derived from it: still a token
+  v.resident_label = resident_label_;
+  v.switch_name = switch_.name;
+  v.undelivered = e.queued();
+  if (auth() == AuthState::LinkRefused) v.banner_text = text(lang_, Text::LinkRefused);
   v.conn = e.state();
   v.status_text = status_text(now);
   // Offline ("Sem internet"), the banner's reassurance shows at once, not only after the retries ran out.
@@ -347,6 +418,10 @@ std::string App::api_state_json(int64_t now) const {
   j["agentTyping"] = e.chat().agent_typing();
   // The offline shell has a newer build ready ("Nova versão disponível · Atualizar").
   j["updateAvailable"] = update_available_;
+  // Identity (issue 13): the contract's auth and residentLabel; switchTo while "Trocar para ...?" is asked.
+  j["auth"] = to_string(auth());
+  j["residentLabel"] = resident_label_;
+  if (!switch_.name.empty()) j["switchTo"] = switch_.name;
   return dump(j);
 }
 

@@ -40,6 +40,16 @@ class Port {
   virtual void request_notification_permission() {}
   // The new build, now (the resident accepted it and is not typing): the page reloads into it.
   virtual void load_update() {}
+  // Identity (issue 13). The page's part of signing in and out; a platform without them does nothing.
+  virtual void remove_fragment() {}  // history.replaceState without the #t= token
+  // The enrol or expired screen (boot.js's DOM; `auth` is to_string(AuthState)), over the canvas.
+  virtual void show_auth_screen(const std::string& auth) { (void)auth; }
+  // "Sair deste aparelho": remove every bos.* key, tell the other tabs, show the page signed out.
+  virtual void sign_out_device() {}
+  // This tab switched resident: load the page again from what is stored (without the fragment).
+  virtual void reload() {}
+  // "Limpar conversa": the other open tabs of `user_id` clear theirs, and closed tabs' history keys go.
+  virtual void clear_history_everywhere(const std::string& user_id) { (void)user_id; }
 };
 
 class App {
@@ -84,7 +94,18 @@ class App {
   SendResult send(std::string_view text, int64_t now);
   void retry_message(std::string_view id, int64_t now);
   void delete_message(std::string_view id, int64_t now);
-  void clear_history(int64_t now);
+  // `everywhere`: the resident asked here, so the other tabs clear theirs too (false: another tab asked).
+  void clear_history(int64_t now, bool everywhere = true);
+  // Identity (issue 13). sign_out: "Sair deste aparelho" / BuildingOS.signOut(): the socket closes, nothing
+  // more is stored, and the page removes every bos.* key and signs the other tabs out; returns how many
+  // messages were not delivered (the warning counted them). signed_out_elsewhere: another tab did it.
+  std::size_t sign_out(int64_t now);
+  void signed_out_elsewhere(int64_t now);
+  // "Trocar para Apto 503?": yes stores the link's identity and reloads; no keeps the current one.
+  void answer_switch(bool yes, int64_t now);
+  AuthState auth() const;
+  const std::string& resident_label() const { return resident_label_; }
+  const std::string& switch_name() const { return switch_.name; }
   void reconnect(int64_t now);
   void disconnect(int64_t now);
   void composer_input(int64_t now);
@@ -118,7 +139,7 @@ class App {
   uint64_t ui_revision() const { return ui_revision_; }
 
  private:
-  void prepare(const PageInfo& page, const std::string& stored_identity, uint64_t seed);
+  void prepare(const PageInfo& page, const std::string& stored_identity, uint64_t seed, int64_t now);
   // Merges what applies to this resident; returns the keys fully taken over (to delete after writing ours).
   std::vector<std::string> take_over(const std::vector<StoredEntry>& stored, bool include_live, int64_t now);
   void start(int64_t now);
@@ -141,6 +162,8 @@ class App {
     bool agent_typing = false;
     bool update_available = false;
     bool offline = false;
+    AuthState auth = AuthState::None;
+    std::string switch_name;
     bool operator==(const StatusSnapshot&) const = default;
   };
   StatusSnapshot status_snapshot() const;
@@ -155,6 +178,14 @@ class App {
   std::string tab_id_;
   std::optional<StatusSnapshot> last_status_;
   bool large_text_ = false;
+  // Identity (issue 13): what the token said at boot; auth() derives link_refused from the engine.
+  AuthState auth_ = AuthState::None;
+  std::string resident_label_;
+  bool remove_fragment_ = false;
+  struct PendingSwitch {
+    std::string user_id, token, name;
+  } switch_;
+  bool signed_out_ = false;  // nothing is written to storage any more (sign-out, switch)
   std::string toast_;  // "Copiado", until toast_until_ms_
   int64_t toast_until_ms_ = 0;
   uint64_t ui_revision_ = 0;

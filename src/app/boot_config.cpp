@@ -165,10 +165,83 @@ std::string portuguese_language_pattern() {
   return "^" + std::string(kPortugueseSubtag) + "(?:$|[" + std::string(kLanguageTagSeparators) + "])";
 }
 
-IdentityChoice choose_identity(const PageInfo& page, std::string_view stored) {
+bool auth_required(const PageInfo& page) {
+  if (page.config_json.empty() || page.config_json.size() > kMaxUrlPartBytes) return false;
+  const auto j = nlohmann::ordered_json::parse(page.config_json, nullptr, false);
+  if (!j.is_object()) return false;
+  const auto it = j.find("auth");
+  return it != j.end() && it->is_string() && it->get_ref<const std::string&>() == "required";
+}
+
+const char* to_string(AuthState a) {
+  switch (a) {
+    case AuthState::None: return "none";
+    case AuthState::SignedIn: return "signed_in";
+    case AuthState::Enrol: return "enrol";
+    case AuthState::Expired: return "expired";
+    case AuthState::LinkRefused: return "link_refused";
+  }
+  return "none";
+}
+
+IdentityChoice choose_identity(const PageInfo& page, std::string_view stored, bool required, int64_t now_s) {
   IdentityChoice c;
   Identity saved;
   const bool have_saved = parse_identity(stored, saved);
+  const TokenRead saved_token = have_saved && !saved.token.empty() ? read_token(saved.token, now_s) : TokenRead{};
+  const bool saved_signed_in = have_saved && !saved.token.empty() && saved_token.status == TokenStatus::Usable &&
+                               saved_token.claims.sub == saved.user_id;
+  const auto use_saved = [&] {
+    c.user_id = saved.user_id;
+    c.session_id = saved.session_id;
+    c.token = saved.token;
+    c.name = saved_token.claims.name;
+    c.auth = AuthState::SignedIn;
+  };
+
+  // 1. A token in the fragment (#t=): the link decides, unless it names another resident than the one
+  //    signed in here (then the page asks first).
+  std::string link_token;
+  if (hash_param(page.hash, "t", link_token)) {
+    c.token_in_fragment = true;
+    const TokenRead t = read_token(link_token, now_s);
+    if (t.status != TokenStatus::Usable) {
+      c.auth = AuthState::Expired;  // expired or unreadable: the expired screen, no connecting
+      c.token_reason = t.reason;
+      return c;
+    }
+    if (saved_signed_in && saved.user_id != t.claims.sub) {
+      use_saved();
+      c.switch_token = link_token;
+      c.switch_name = t.claims.name;
+      c.switch_user_id = t.claims.sub;
+      return c;
+    }
+    c.user_id = t.claims.sub;
+    c.token = link_token;
+    c.name = t.claims.name;
+    c.auth = AuthState::SignedIn;
+    c.from_link = true;
+    if (have_saved && saved.user_id == t.claims.sub) c.session_id = saved.session_id;
+    return c;
+  }
+
+  // 2. A stored token.
+  if (have_saved && !saved.token.empty()) {
+    if (saved_signed_in) {
+      use_saved();
+    } else {
+      c.auth = AuthState::Expired;
+      c.token_reason = saved_token.status == TokenStatus::Usable ? "user_id is not the token's sub" : saved_token.reason;
+    }
+    return c;
+  }
+
+  // 3. No token: under auth the resident must open their link (no anonymous id, #resident= ignored).
+  if (required) {
+    c.auth = AuthState::Enrol;
+    return c;
+  }
   std::string resident;
   if (hash_param(page.hash, "resident", resident) && is_valid_resident_id(resident)) {
     c.user_id = resident;
@@ -198,6 +271,11 @@ std::string regex_escaped(std::string_view s) {
 }  // namespace
 
 std::string storage_key_identity() { return std::string(kStoragePrefix) + to_string(StoreKey::Identity); }
+std::string storage_key_prefix() { return "bos."; }
+std::string history_key_pattern() {
+  return "^" + regex_escaped(kStoragePrefix) + to_string(StoreKey::History) + "\\/(.+)\\/([" + std::string(kTabIdCharClass) +
+         "]{1," + std::to_string(kMaxTabIdChars) + "})$";
+}
 std::string storage_key_large_text() { return std::string(kStoragePrefix) + "largeText"; }
 
 std::string storage_key(StoreKey key, std::string_view user_id, std::string_view tab_id) {

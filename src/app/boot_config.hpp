@@ -2,14 +2,17 @@
 //
 // Endpoint, in this order: ?ws=URL (only on loopback pages: tests and developers) > /config.json
 // {"websocketEndpoint":..} (written per environment by the deploy) > the seed's config.js hostname table.
-// Outside loopback only wss:// is accepted. Identity: #resident=ID from the link (a QR code in the
-// building) wins and is kept; otherwise the stored identity; otherwise a new random one.
+// Outside loopback only wss:// is accepted. Identity (issue 13): a token from the link (#t=TOKEN) or from
+// storage decides who the resident is (its sub); without one, and with /config.json "auth":"required", the
+// resident must enrol (open their link). Without auth configured, as before: #resident=ID from the link (a QR
+// code in the building) wins and is kept; otherwise the stored identity; otherwise a new random one.
 #pragma once
 #include <cstddef>
 #include <string>
 #include <string_view>
 
 #include "core/engine.hpp"
+#include "core/token.hpp"
 
 namespace bos::app {
 
@@ -68,18 +71,44 @@ struct TestOverrides {
 };
 TestOverrides choose_test_overrides(const PageInfo& page);
 
+// /config.json says {"auth":"required"} (deploy/environments.json "auth"; the dev server under --auth-secret).
+// Anything else, or no config, is "not required": the seed's behaviour.
+bool auth_required(const PageInfo& page);
+
+// What state().auth reports (window.BuildingOS contract): none (auth not in use: no token), signed_in (a
+// token the client can read and that is not expired), enrol (auth required and no token: the page asks for
+// the link), expired (the token is expired or unreadable: no connecting), link_refused (signed_in, but the
+// connection keeps failing: the server most likely refused the token; the client keeps retrying).
+enum class AuthState { None, SignedIn, Enrol, Expired, LinkRefused };
+const char* to_string(AuthState a);
+
 struct IdentityChoice {
-  std::string user_id;     // empty: the engine makes one
+  std::string user_id;     // empty: the engine makes one (never under auth: enrol or expired do not connect)
   std::string session_id;  // empty: the engine makes one
-  bool from_link = false;
+  std::string token;       // sent as &token=, stored in bos.v1.identity "token"
+  std::string name;        // the token's "name" ("Apto 502"): state().residentLabel and the menu
+  AuthState auth = AuthState::None;
+  bool from_link = false;  // #resident= or #t=: the identity is new to this device and is stored
+  bool token_in_fragment = false;  // the page must remove the fragment (history.replaceState)
+  const char* token_reason = "";   // why a token was refused (the log)
+  // A link for another resident while one is signed in: nothing switches until the resident says so
+  // ("Trocar para Apto 503?"). The current identity stays; these hold the link's.
+  std::string switch_token;
+  std::string switch_name;
+  std::string switch_user_id;
 };
-// `stored` is the persisted identity blob ("" if none).
-IdentityChoice choose_identity(const PageInfo& page, std::string_view stored);
+// `stored` is the persisted identity blob ("" if none); `now_s` the device's clock (a token's exp).
+IdentityChoice choose_identity(const PageInfo& page, std::string_view stored, bool auth_required = false,
+                               int64_t now_s = 0);
 
 // localStorage keys, versioned, scoped per resident (a shared phone never shows another's chat) and per
 // tab ("bos.v1.outbox/<resident>/<tab>"): each tab writes only its own keys, so two tabs of the same
 // resident never clobber each other; a tab that is gone leaves keys that the next one adopts.
 std::string storage_key_identity();
+// "bos.": every key of ours starts with it ("Sair deste aparelho" removes them all).
+std::string storage_key_prefix();
+// A RegExp source: history keys (group 1: the resident, group 2: the tab), for "Limpar conversa" in every tab.
+std::string history_key_pattern();
 std::string storage_key(StoreKey key, std::string_view user_id, std::string_view tab_id);
 struct StorageKeyParts {
   StoreKey key = StoreKey::Outbox;

@@ -46,6 +46,13 @@ constexpr PageText kPageTexts[] = {
      "O chat encontrou um erro e precisa ser recarregado.",
      "The chat ran into an error and needs to be reloaded."},
     {"retry", "Tentar de novo", "Try again"},
+    // Identity (issue 13): shown by boot.js without downloading the wasm.
+    {"enrol",
+     "Para conversar com o pr\xC3\xA9" "dio, abra o link de acesso que voc\xC3\xAA recebeu: carta, e-mail ou QR code na portaria",
+     "To talk to the building, open the access link you received: letter, e-mail or QR code at the front desk"},
+    {"expired",
+     "Seu link de acesso expirou. Pe\xC3\xA7" "a um novo \xC3\xA0 administra\xC3\xA7\xC3\xA3o do pr\xC3\xA9" "dio.",
+     "Your access link has expired. Please ask the building's administration for a new one."},
     {"reload", "Recarregar", "Reload"},
     {"anyway", "Tentar mesmo assim", "Try anyway"},
     {"unsupported",
@@ -114,7 +121,19 @@ std::string page_facts_json() {
   j["language"] = {{"portuguese", portuguese_language_pattern()}, {"fallback", kFallbackLanguageTag}};
   j["supportFloor"] = {{"chrome", kSupportFloor.chrome}, {"firefox", kSupportFloor.firefox},
                        {"safari", kSupportFloor.safari}};
-  j["storage"] = {{"adoptable", adoptable_storage_key_pattern()}, {"tabSuffix", storage_key_tab_pattern()}};
+  j["storage"] = {{"adoptable", adoptable_storage_key_pattern()}, {"tabSuffix", storage_key_tab_pattern()},
+                  {"identity", storage_key_identity()}, {"prefix", storage_key_prefix()},
+                  {"history", history_key_pattern()}};
+  // The token rule's numbers (core/limits.hpp), for shell/token.js: the page's pre-wasm copy of core/token.hpp.
+  j["token"] = {{"maxBytes", kMaxTokenBytes},         {"leewayS", kTokenLeewayS},
+                {"maxLifetimeS", kMaxTokenLifetimeS}, {"maxTimeS", kMaxTokenTimeS},
+                {"maxIdChars", kMaxTokenIdChars},     {"maxNameCodePoints", kMaxTokenNameCodePoints},
+                {"minJtiChars", kMinTokenJtiChars},   {"maxJtiChars", kMaxTokenJtiChars},
+                {"fragmentParam", "t"}};
+  j["auth"] = ordered_json::array();  // state().auth's names, index = app::AuthState
+  for (const AuthState a : {AuthState::None, AuthState::SignedIn, AuthState::Enrol, AuthState::Expired, AuthState::LinkRefused}) {
+    j["auth"].push_back(to_string(a));
+  }
   ordered_json permissions = ordered_json::array();  // index = ui::NotificationsState, as exports.cpp reads it
   for (const char* name : ui::kNotificationPermissions) permissions.push_back(name);
   j["notificationPermissions"] = std::move(permissions);

@@ -149,8 +149,9 @@ Effects Engine::start(int64_t now) {
     session_id_ = new_session_id(now, rng_);
     identity_generated_ = true;
   }
-  if (identity_generated_ || user_id_ != config_.user_id || session_id_ != config_.session_id) {
-    emit(Persist{StoreKey::Identity, serialize_identity({user_id_, session_id_})});
+  if (identity_generated_ || config_.persist_identity || user_id_ != config_.user_id ||
+      session_id_ != config_.session_id) {
+    emit(Persist{StoreKey::Identity, serialize_identity({user_id_, session_id_, config_.token})});
   }
   if (const auto err = validate_endpoint(config_.endpoint, config_.page_is_loopback); err != EndpointError::None) {
     log(LogLevel::Error, std::string("invalid WebSocket endpoint (") + to_string(err) + ")");
@@ -198,7 +199,7 @@ void Engine::set_state(ConnState s) {
 void Engine::open_connection(int64_t now, bool rotation) {
   const uint32_t conn = ++conn_gen_;
   if (conn_gen_ == 0) ++conn_gen_;  // 0 means "none"; wrap-around after 4 billion connections
-  emit(OpenSocket{conn, build_connect_url(config_.endpoint, user_id_, session_id_)});
+  emit(OpenSocket{conn, build_connect_url(config_.endpoint, user_id_, session_id_, config_.token)});
   Link& link = rotation ? next_ : current_;
   link = {};
   link.id = conn;

@@ -47,6 +47,8 @@ struct EngineConfig {
   bool page_is_loopback = false;
   std::string user_id;             // empty: a random "web-user-..." (persisted through a Persist effect)
   std::string session_id;          // empty: a random "session-..."
+  std::string token;               // the resident's link token (token.hpp), sent as &token=; stored with the ids
+  bool persist_identity = false;   // the identity is new to this device (a link): store it at start()
   uint64_t seed = 0;               // random source (jitter, ids); the browser passes crypto random bits
   Lang lang = Lang::Pt;
   ReconnectPolicy reconnect{};

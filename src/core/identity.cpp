@@ -42,8 +42,11 @@ bool parse_identity(std::string_view blob, Identity& out) {
   const auto v = j.find("v"), u = j.find("user_id"), s = j.find("session_id");
   if (v == j.end() || !v->is_number_integer() || v->get<int64_t>() != kIdentityFormatVersion) return false;
   if (u == j.end() || !u->is_string() || s == j.end() || !s->is_string()) return false;
-  Identity id{u->get<std::string>(), s->get<std::string>()};
+  Identity id{u->get<std::string>(), s->get<std::string>(), {}};
   if (!is_valid_resident_id(id.user_id) || !is_valid_resident_id(id.session_id)) return false;
+  if (const auto t = j.find("token"); t != j.end() && t->is_string() && t->get_ref<const std::string&>().size() <= kMaxTokenBytes) {
+    id.token = t->get<std::string>();
+  }
   out = std::move(id);
   return true;
 }
@@ -53,6 +56,7 @@ std::string serialize_identity(const Identity& id) {
   j["v"] = kIdentityFormatVersion;
   j["user_id"] = id.user_id;
   j["session_id"] = id.session_id;
+  if (!id.token.empty()) j["token"] = id.token;
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 

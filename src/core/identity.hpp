@@ -2,8 +2,10 @@
 //
 // The seed's shapes: web-user-<ms>-<9 chars>, session-<ms>-<9 chars>; message ids m<ms base36>-<8 chars>.
 // Random parts come from the engine's deterministic source (backoff.hpp next_random), so tests replay.
-// Stored as {"v":1,"user_id":..,"session_id":..}; unknown extra fields are ignored (a newer build may add
-// some), a different "v" or an invalid id is refused (the caller then makes a new identity).
+// Stored as {"v":1,"user_id":..,"session_id":..[,"token":..]}; unknown extra fields are ignored (a newer build
+// may add some), a different "v" or an invalid id is refused (the caller then makes a new identity).
+// "token" (issue 13) is the resident's link token (token.hpp): builds before it ignore the field and read
+// the ids; a "token" that is not a string or is over kMaxTokenBytes is dropped, the ids are still read.
 // No I/O, no clock.
 #pragma once
 #include <cstdint>
@@ -15,6 +17,7 @@ namespace bos {
 struct Identity {
   std::string user_id;
   std::string session_id;
+  std::string token;  // "" without one (auth not configured, or the seed's anonymous ids)
 };
 
 // false on any problem, and `out` is left as it was.

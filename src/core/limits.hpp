@@ -37,10 +37,26 @@ inline constexpr std::size_t kMaxPersistedBlobBytes = 4 * 1024 * 1024;
 // JSON nesting deeper than this is refused before parsing (nlohmann recurses).
 inline constexpr int kMaxJsonDepth = 32;
 
-// A stored identity blob ({"v":1,"user_id":..,"session_id":..}) larger than this is refused before parsing.
-inline constexpr std::size_t kMaxIdentityBlobBytes = 1024;
+// A stored identity blob ({"v":1,"user_id":..,"session_id":..,"token":..}) larger than this is refused before
+// parsing. Builds before issue 13 refused blobs over 1024 bytes: tokens scripts/resident-link mints (names of
+// at most 64 code points) keep the blob under that, so those builds still read it (without the token).
+inline constexpr std::size_t kMaxIdentityBlobBytes = 4096;
 // A resident or session id (from a link, storage or generated): 1 to this many bytes of [A-Za-z0-9._@+-].
-inline constexpr std::size_t kMaxResidentIdBytes = 64;
+// A token's sub is "<resident>@<bld>", each part up to kMaxTokenIdChars: 64 + 1 + 64.
+inline constexpr std::size_t kMaxResidentIdBytes = 129;
+
+// The resident token (docs/identity.md, "The token contract"; the dev server and the backend check the same
+// numbers, and tests/fixtures/auth/token-vectors.json holds them). The client cannot verify the signature
+// (it has no secret); it reads the claims to decide what to show, the server decides access.
+inline constexpr std::size_t kMaxTokenBytes = 2048;             // checked before any decoding
+inline constexpr int64_t kTokenLeewayS = 60;                    // clock skew allowed on exp
+inline constexpr int64_t kMaxTokenLifetimeS = 400 * 86400;      // exp - iat
+inline constexpr int64_t kMaxTokenTimeS = 100'000'000'000;      // iat/exp/nbf beyond this are garbage
+inline constexpr std::size_t kMaxTokenIdChars = 64;             // resident and building ids: [A-Za-z0-9._+-]
+inline constexpr std::size_t kMaxTokenNameCodePoints = 64;      // the "name" claim the menu shows
+inline constexpr std::size_t kMinTokenJtiChars = 22;            // [A-Za-z0-9_-]
+inline constexpr std::size_t kMaxTokenJtiChars = 64;
+inline constexpr int kMaxTokenJsonDepth = 8;
 
 // The WebSocket endpoint: API Gateway refuses URLs over 4096 bytes with the query the engine appends.
 inline constexpr std::size_t kMaxEndpointBytes = 2048;

@@ -226,6 +226,9 @@ ServerFrame parse_server_frame(std::string_view text, int64_t now_ms) {
   const auto type_it = obj.find("type");
   if (type_it != obj.end() && type_it->is_string()) {
     parse_typed(f, obj, utf8::truncate(type_it->get_ref<const std::string&>(), kMaxShortFieldBytes), now_ms);
+    // What the resident reads (chat, messages(), live region, notifications) loses the characters that
+    // could make it say something else than it shows (issue 13): see utf8::without_deceptive_controls.
+    if (f.type != FrameType::Invalid) f.message = utf8::without_deceptive_controls(f.message);
     return f;
   }
   if (type_it != obj.end()) {
@@ -312,7 +315,8 @@ std::string percent_encode(std::string_view s) {
   return out;
 }
 
-std::string build_connect_url(std::string_view endpoint, std::string_view user_id, std::string_view session_id) {
+std::string build_connect_url(std::string_view endpoint, std::string_view user_id, std::string_view session_id,
+                              std::string_view token) {
   std::string url(endpoint);
   // A fragment never reaches the server; drop it so the query lands in the right place.
   if (const auto hash = url.find('#'); hash != std::string::npos) url.resize(hash);
@@ -323,6 +327,10 @@ std::string build_connect_url(std::string_view endpoint, std::string_view user_i
   url += percent_encode(user_id);
   url += "&session_id=";
   url += percent_encode(session_id);
+  if (!token.empty()) {
+    url += "&token=";
+    url += percent_encode(token);
+  }
   return url;
 }
 

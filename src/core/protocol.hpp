@@ -88,7 +88,9 @@ std::string encode_typing(bool typing, std::string_view user_id, int64_t timesta
 bool server_timestamp_to_ms(double value, int64_t& out_ms);
 
 // ws(s)://host/path?existing&user_id=..&session_id=.. (query values percent-encoded).
-std::string build_connect_url(std::string_view endpoint, std::string_view user_id, std::string_view session_id);
+// With a token (issue 13): ...&token=<token>, API Gateway's REQUEST authorizer reads it from the query.
+std::string build_connect_url(std::string_view endpoint, std::string_view user_id, std::string_view session_id,
+                              std::string_view token = {});
 std::string percent_encode(std::string_view s);
 
 enum class EndpointError { None, Empty, BadScheme, InsecureOutsideLoopback, NoHost, TooLong, BadCharacter };

@@ -51,6 +51,18 @@ enum class Text {
   StatusNoInternet,      // "Sem internet": the device says it has no network (navigator.onLine false)
   UpdateAvailable,       // "Nova versão disponível"
   UpdateAccept,          // "Atualizar"
+  // Identity (issue 13).
+  LinkRefused,           // "Não foi possível entrar com este link. ..." (connection keeps failing with a token)
+  SignedInAs,            // "Entrou como %s" (the token's name, in the menu)
+  SignOut,               // "Sair deste aparelho"
+  SignOutConfirm,        // what signing out does, asked first
+  SignOutUndelivered,    // "%lld mensagem(ns) ainda não entregue(s) será(ão) perdida(s)."
+  SwitchConfirm,         // "Trocar para %s?"
+  SwitchBody,            // what switching does
+  SwitchAction,          // "Trocar"
+  KeepCurrent,           // "Continuar como %s"
+  OpenExternal,          // "Abrir site externo? %s" (the host, in full)
+  OpenAction,            // "Abrir"
   kCount
 };
 

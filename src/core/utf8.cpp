@@ -129,4 +129,23 @@ std::string_view trim(std::string_view s) {
   return s.substr(begin, end - begin);
 }
 
+std::string without_deceptive_controls(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    char32_t cp = 0;
+    const std::size_t len = decode(s, i, cp);
+    if (len == 0) {  // not valid UTF-8 (never from the parser): replaced, as repair() would
+      append(out, kReplacement);
+      ++i;
+      continue;
+    }
+    const bool drop = (cp < 0x20 && cp != '\n' && cp != '\t') || (cp >= 0x7F && cp <= 0x9F) || cp == 0x061C ||
+                      cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+    if (!drop) out.append(s.substr(i, len));
+    i += len;
+  }
+  return out;
+}
+
 }  // namespace bos::utf8

@@ -24,6 +24,14 @@ std::size_t count_codepoints(std::string_view s);
 std::string repair(std::string_view s);
 // At most `max_bytes`, cut on a code-point boundary (input must be valid).
 std::string_view truncate(std::string_view s, std::size_t max_bytes);
+// Text from the server as the resident may see it (issue 13): without C0 controls except newline and tab
+// (CR goes: "\r\n" becomes "\n"), DEL, C1 controls, and the invisible bidi controls: embeddings and
+// overrides U+202A-U+202E, isolates U+2066-U+2069, and also the marks U+200E LRM, U+200F RLM and U+061C ALM.
+// The marks cannot override a strong letter's direction, but they reorder digits and punctuation around
+// them (a price, an apartment number, a link's dots) in the DOM twins, the live region and notifications,
+// and a Portuguese building chat has no use for them (the token's "name" refuses them too). ZWJ (U+200D)
+// and variation selectors stay: emoji sequences need them. Input must be valid UTF-8.
+std::string without_deceptive_controls(std::string_view s);
 // Without leading/trailing whitespace as JavaScript's String.prototype.trim sees it (input must be valid).
 std::string_view trim(std::string_view s);
 

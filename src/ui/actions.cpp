@@ -24,12 +24,14 @@ bool never(const MenuFacts&) { return false; }
 // The permission can only be asked for while the browser has not been answered yet.
 bool notifications_askable(const MenuFacts& f) { return f.notifications == NotificationsState::Default; }
 bool large_text_on(const MenuFacts& f) { return f.large_text; }
+bool signed_in(const MenuFacts& f) { return f.signed_in; }
 
 constexpr MenuRow kMenu[] = {
     {Action::EnableNotifications, Text::NotificationsEnable, Text::NotificationsEnable, Text::kCount,
      notifications_askable, never},
     {Action::ToggleLargeText, Text::LargerText, Text::NormalText, Text::kCount, always, large_text_on},
     {Action::ClearConversation, Text::ClearConversation, Text::ClearConversation, Text::ClearConfirm, always, never},
+    {Action::SignOut, Text::SignOut, Text::SignOut, Text::SignOutConfirm, signed_in, never},
 };
 
 }  // namespace
@@ -42,6 +44,19 @@ std::vector<MenuEntry> menu_entries(const MenuFacts& facts) {
     out.push_back({row.action, row.on(facts) ? row.label_on : row.label, row.confirm});
   }
   return out;
+}
+
+MenuFacts menu_facts(const ViewState& view, NotificationsState notifications) {
+  return {view.large_text, notifications, view.signed_in, view.undelivered};
+}
+
+std::string confirm_question(Lang lang, const MenuEntry& entry, const MenuFacts& facts) {
+  if (entry.confirm == Text::kCount) return {};
+  std::string q = text(lang, entry.confirm);
+  if (entry.action == Action::SignOut && facts.undelivered > 0) {
+    q = format_text(lang, Text::SignOutUndelivered, static_cast<long long>(facts.undelivered)) + " " + q;
+  }
+  return q;
 }
 
 std::vector<Action> message_actions(const ChatMessage& m, bool selected) {
@@ -82,14 +97,15 @@ bool request(Action action, const ChatMessage* m, std::string_view link, Intents
       return true;
     case Action::OpenLink: {
       if (!m) return false;
-      std::string target = link_target(link);
-      if (target.empty()) return false;
-      out.open_url = std::move(target);
+      SafeLink safe = safe_link(link);  // userinfo, http: outside loopback...: not a link (issue 13)
+      if (!safe.ok) return false;
+      out.open_url = std::move(safe.url);
       return true;
     }
     case Action::EnableNotifications: out.enable_notifications = true; return true;
     case Action::ToggleLargeText: out.toggle_large_text = true; return true;
     case Action::ClearConversation: out.clear_history = true; return true;
+    case Action::SignOut: out.sign_out = true; return true;
     case Action::kCount: break;
   }
   return false;

@@ -9,7 +9,9 @@
 //   - a message action: message_actions() and request().
 // No ImGui, no DOM.
 #pragma once
+#include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -30,6 +32,7 @@ enum class Action : uint8_t {
   EnableNotifications,  // the menu (kMenu's rows)
   ToggleLargeText,
   ClearConversation,
+  SignOut,              // "Sair deste aparelho" (issue 13), only while signed in with a token
   kCount
 };
 
@@ -37,7 +40,11 @@ enum class Action : uint8_t {
 struct MenuFacts {
   bool large_text = false;
   NotificationsState notifications = NotificationsState::Unsupported;
+  bool signed_in = false;       // a token: "Sair deste aparelho" is offered (ViewState::signed_in)
+  std::size_t undelivered = 0;  // the sign-out question names these (ViewState::undelivered)
 };
+// The facts of a frame's view state and the page's notification permission.
+MenuFacts menu_facts(const ViewState& view, NotificationsState notifications);
 
 // One item of the header menu as it shows now.
 struct MenuEntry {
@@ -49,6 +56,10 @@ struct MenuEntry {
 // The header menu, in order, as it shows now.
 std::vector<MenuEntry> menu_entries(const MenuFacts& facts);
 
+// The question an entry asks before it is carried out, as both faces show it: its `confirm` text, and for
+// "Sair deste aparelho" the undelivered messages that would be lost first. "" when it asks nothing.
+std::string confirm_question(Lang lang, const MenuEntry& entry, const MenuFacts& facts);
+
 // The actions under a message, in the order they show (`selected`: the canvas's tapped bubble).
 std::vector<Action> message_actions(const ChatMessage& m, bool selected);
 
@@ -56,7 +67,8 @@ std::vector<Action> message_actions(const ChatMessage& m, bool selected);
 Text action_label(Action a);
 
 // Writes what `action` asks for into `out`: the one place an action becomes an intent. `m` is the message
-// for Retry, Delete, Copy and OpenLink, `link` the link (one of find_links(m->text)) for OpenLink; a menu
+// for Retry, Delete, Copy and OpenLink, `link` the link (one of find_links(m->text)) for OpenLink (only a
+// safe_link() that is ok opens, at its normalised url: both faces ask "Abrir site externo? <host>" first); a menu
 // action with a confirmation is asked here only once the resident said yes. Returns false and writes
 // nothing when the action does not apply (no message, a message that is not failed, not a link).
 bool request(Action action, const ChatMessage* m, std::string_view link, Intents& out);

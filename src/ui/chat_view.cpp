@@ -132,7 +132,7 @@ Intents ChatView::draw(const ChatModel& chat, const ViewState& state, const View
 
   draw_list(chat, ctx, list_pos, list_size, out);
   if (update_h > 0) draw_update(ctx, ImVec2(0, header_h), display.x, update_h, out);
-  if (banner_h > 0) draw_banner(ctx, ImVec2(0, header_h + update_h), display.x, banner_h, out);
+  if (banner_h > 0) draw_banner(state, ctx, ImVec2(0, header_h + update_h), display.x, banner_h, out);
   draw_composer_strip(ctx, ImVec2(0, display.y - strip_h), ImVec2(display.x, strip_h));
   draw_header(state, ctx, out);
   draw_overlays(state, ctx, list_pos, list_size);
@@ -224,11 +224,16 @@ float ChatView::banner_height(const ViewState& state, const ViewContext& ctx, fl
   ImFont* small = ctx.fonts.small;
   const float chip_w = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, text(lang_, Text::TryNow)).x + 2 * kPadX * d;
   const float wrap = std::max(kBannerMinWrap * d, width - chip_w - (3 * kMarginX + ctx.safe_area.left + ctx.safe_area.right) * d);
-  const float th = small->CalcTextSizeA(small->FontSize, FLT_MAX, wrap, text(lang_, Text::OfflineReassure)).y;
+  const float th = small->CalcTextSizeA(small->FontSize, FLT_MAX, wrap, banner_text(state)).y;
   return std::max(th, kChipH * d) + 2 * kBannerPadY * d;
 }
 
-void ChatView::draw_banner(const ViewContext& ctx, const ImVec2& pos, float width, float height, Intents& out) {
+const char* ChatView::banner_text(const ViewState& state) const {
+  return state.banner_text.empty() ? text(lang_, Text::OfflineReassure) : state.banner_text.c_str();
+}
+
+void ChatView::draw_banner(const ViewState& state, const ViewContext& ctx, const ImVec2& pos, float width, float height,
+                           Intents& out) {
   const float d = ctx.dpr;
   ImFont* small = ctx.fonts.small;
   ImDrawList* dl = ImGui::GetWindowDrawList();
@@ -240,7 +245,7 @@ void ChatView::draw_banner(const ViewContext& ctx, const ImVec2& pos, float widt
   const float right = pos.x + width - (kMarginX + ctx.safe_area.right) * d;
   const float left = pos.x + (kMarginX + ctx.safe_area.left) * d;
   const float wrap = std::max(kBannerMinWrap * d, right - chip_w - kMarginX * d - left);
-  const char* reassure = text(lang_, Text::OfflineReassure);
+  const char* reassure = banner_text(state);
   const float th = small->CalcTextSizeA(small->FontSize, FLT_MAX, wrap, reassure).y;
   dl->AddText(small, small->FontSize, ImVec2(left, pos.y + (height - th) / 2), theme_.text, reassure, nullptr, wrap);
   if (chip("##try_now", label, ImVec2(right - chip_w, pos.y + (height - kChipH * d) / 2), small, theme_.accent,
@@ -283,6 +288,40 @@ void ChatView::draw_update(const ViewContext& ctx, const ImVec2& pos, float widt
   }
 }
 
+ChatView::DialogAnswer ChatView::confirm_dialog(const ViewContext& ctx, const ImVec2& display, const char* id,
+                                                const std::string& question, const char* yes, const char* no,
+                                                const char* yes_kind, const char* no_kind) {
+  const float d = ctx.dpr;
+  DialogAnswer answer = DialogAnswer::None;
+  ImGui::SetNextWindowPos(ImVec2(display.x / 2, display.y / 2), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
+  ImGui::SetNextWindowSize(ImVec2(std::min(display.x - 2 * kDialogMargin * d, kDialogMaxW * d), 0));
+  if (!ImGui::BeginPopupModal(id, nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize)) return answer;
+  ImGui::PushTextWrapPos(0);
+  ImGui::TextUnformatted(question.c_str(), end_of(question));
+  ImGui::PopTextWrapPos();
+  ImGui::Dummy(ImVec2(0, kDialogGap * d));
+  ImGui::PushStyleColor(ImGuiCol_Button, theme_.chip);
+  ImGui::PushStyleColor(ImGuiCol_ButtonHovered, theme_.separator);
+  if (ImGui::Button(no)) {
+    answer = DialogAnswer::No;
+    ImGui::CloseCurrentPopup();
+  }
+  record_item(no_kind, {}, no);
+  ImGui::PopStyleColor(2);
+  ImGui::SameLine();
+  ImGui::PushStyleColor(ImGuiCol_Button, theme_.error);
+  ImGui::PushStyleColor(ImGuiCol_ButtonHovered, theme_.error);
+  ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32_WHITE);
+  if (ImGui::Button(yes)) {
+    answer = DialogAnswer::Yes;
+    ImGui::CloseCurrentPopup();
+  }
+  record_item(yes_kind, {}, yes);
+  ImGui::PopStyleColor(3);
+  ImGui::EndPopup();
+  return answer;
+}
+
 void ChatView::draw_menu(const ViewState& state, const ViewContext& ctx, Intents& out) {
   const float d = ctx.dpr;
   ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(kMenuPad * d, kMenuPad * d));
@@ -301,11 +340,19 @@ void ChatView::draw_menu(const ViewState& state, const ViewContext& ctx, Intents
   if (ImGui::BeginPopup("##menu_popup")) {
     const float w = std::min(kMenuMaxW * d, disp.x - 2 * kMarginX * d);
     const ImVec2 item(w, kTouchTarget * d);
+    if (!state.resident_label.empty()) {
+      // Who is signed in on this device (a shared phone): the token's name.
+      ImGui::PushStyleColor(ImGuiCol_Text, theme_.muted);
+      const std::string who = format_text_s(lang_, Text::SignedInAs, state.resident_label);
+      ImGui::TextUnformatted(who.c_str(), end_of(who));
+      ImGui::PopStyleColor();
+      ImGui::Separator();
+    }
     // The rows of ui/actions' menu table: the page's accessible menu is built from the same ones.
-    for (const MenuEntry& entry : menu_entries({state.large_text, ctx.notifications})) {
-      const bool chosen = ImGui::Selectable(text(lang_, entry.label), false, 0, item);
+    for (const MenuEntry& entry : menu_entries(menu_facts(state, ctx.notifications))) {
+      const bool tapped = ImGui::Selectable(text(lang_, entry.label), false, 0, item);
       record_item("menu_item", {}, text(lang_, entry.label));
-      if (!chosen) continue;
+      if (!tapped) continue;
       if (entry.confirm != Text::kCount) {
         confirm_ = entry;  // asked first, in the dialog below
         confirm_pending_ = true;
@@ -326,33 +373,47 @@ void ChatView::draw_menu(const ViewState& state, const ViewContext& ctx, Intents
     ImGui::OpenPopup("##confirm");
     confirm_pending_ = false;
   }
+  if (confirm_open_) {
+    ImGui::OpenPopup("##confirm_open");
+    confirm_open_ = false;
+  }
+  // A link for another resident: asked at once, never switched silently.
+  if (!state.switch_name.empty() && !switch_asked_) {
+    ImGui::OpenPopup("##confirm_switch");
+    switch_asked_ = true;
+  }
   const ImVec2 display = ImGui::GetIO().DisplaySize;
-  ImGui::SetNextWindowPos(ImVec2(display.x / 2, display.y / 2), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
-  ImGui::SetNextWindowSize(ImVec2(std::min(display.x - 2 * kDialogMargin * d, kDialogMaxW * d), 0));
   ImGui::PushStyleColor(ImGuiCol_ModalWindowDimBg, kDialogDim);
-  if (ImGui::BeginPopupModal("##confirm", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize)) {
-    ImGui::PushTextWrapPos(0);
-    const char* q = text(lang_, confirm_.confirm);
-    ImGui::TextUnformatted(q);
-    ImGui::PopTextWrapPos();
-    ImGui::Dummy(ImVec2(0, kDialogGap * d));
-    ImGui::PushStyleColor(ImGuiCol_Button, theme_.chip);
-    ImGui::PushStyleColor(ImGuiCol_ButtonHovered, theme_.separator);
-    if (ImGui::Button(text(lang_, Text::Cancel))) ImGui::CloseCurrentPopup();
-    record_item("cancel_clear", {}, text(lang_, Text::Cancel));
-    ImGui::PopStyleColor(2);
-    ImGui::SameLine();
-    ImGui::PushStyleColor(ImGuiCol_Button, theme_.error);
-    ImGui::PushStyleColor(ImGuiCol_ButtonHovered, theme_.error);
-    ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32_WHITE);
-    if (ImGui::Button(text(lang_, confirm_.label))) {
-      request(confirm_.action, nullptr, {}, out);
-      if (confirm_.action == Action::ClearConversation) selected_seq_ = 0;
-      ImGui::CloseCurrentPopup();
+  // A menu item's question (ui/actions confirm_question: the page's twin dialog asks the same).
+  const bool clearing = confirm_.action == Action::ClearConversation;
+  const std::string question = confirm_question(lang_, confirm_, menu_facts(state, ctx.notifications));
+  if (confirm_dialog(ctx, display, "##confirm", question, text(lang_, confirm_.label), text(lang_, Text::Cancel),
+                     clearing ? "confirm_clear" : "confirm_sign_out", clearing ? "cancel_clear" : "cancel_sign_out") ==
+      DialogAnswer::Yes) {
+    request(confirm_.action, nullptr, {}, out);
+    if (clearing) selected_seq_ = 0;
+  }
+  if (!pending_link_.url.empty()) {
+    const std::string q = format_text_s(lang_, Text::OpenExternal, pending_link_.host);
+    const DialogAnswer a = confirm_dialog(ctx, display, "##confirm_open", q, text(lang_, Text::OpenAction),
+                                          text(lang_, Text::Cancel), "confirm_open", "cancel_open");
+    if (a == DialogAnswer::Yes) request(Action::OpenLink, &pending_link_msg_, pending_link_raw_, out);
+    if (a != DialogAnswer::None) {
+      pending_link_ = {};
+      pending_link_msg_ = {};
+      pending_link_raw_.clear();
     }
-    record_item("confirm_clear", {}, text(lang_, confirm_.label));
-    ImGui::PopStyleColor(3);
-    ImGui::EndPopup();
+  }
+  if (!state.switch_name.empty()) {
+    const std::string q = format_text_s(lang_, Text::SwitchConfirm, state.switch_name) + "\n" + text(lang_, Text::SwitchBody);
+    const std::string keep = state.resident_label.empty() ? std::string(text(lang_, Text::Cancel))
+                                                          : format_text_s(lang_, Text::KeepCurrent, state.resident_label);
+    const DialogAnswer a = confirm_dialog(ctx, display, "##confirm_switch", q, text(lang_, Text::SwitchAction), keep.c_str(),
+                                          "confirm_switch", "keep_current");
+    if (a == DialogAnswer::Yes) out.switch_answer = SwitchAnswer::Switch;
+    if (a == DialogAnswer::No) out.switch_answer = SwitchAnswer::Keep;
+  } else {
+    switch_asked_ = false;
   }
   ImGui::PopStyleColor();
   ImGui::PopStyleVar();
@@ -372,7 +433,8 @@ struct ChatView::Layout {
   bool right = false;
   bool centered = false;  // the temporary processing line
   bool actions = false;
-  std::vector<std::string> links;
+  std::vector<SafeLink> links;  // only what may be a link (text_util safe_link), host in full
+  std::vector<std::string> link_sources;  // each one as find_links found it (what ui::request reads)
 };
 
 ChatView::Layout ChatView::layout_message(const ChatMessage& m, const ViewContext& ctx, float width) const {
@@ -392,7 +454,12 @@ ChatView::Layout ChatView::layout_message(const ChatMessage& m, const ViewContex
     L.total = L.height + kRowGap * d;
     return L;
   }
-  L.links = find_links(m.text);
+  for (const auto& found : find_links(m.text)) {
+    SafeLink link = safe_link(found);
+    if (!link.ok) continue;  // userinfo, http: outside loopback...: plain text
+    L.links.push_back(std::move(link));
+    L.link_sources.emplace_back(found);
+  }
   L.right = m.role == Role::User;
   L.actions = !message_actions(m, m.seq == selected_seq_).empty();
   const bool card = m.role == Role::Notification;
@@ -410,7 +477,7 @@ ChatView::Layout ChatView::layout_message(const ChatMessage& m, const ViewContex
                        (m.role == Role::User ? small->FontSize * kTickFactor * kTickWidthFactor + kTickGap * d : 0);
   content_w = std::max(content_w, meta_w);
   for (const auto& link : L.links) {
-    const std::string label = link_label(link);
+    const std::string& label = link.label;
     content_w = std::max(content_w, small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, label.c_str(), end_of(label)).x + 2 * kPadX * d);
     h += kChipH * d + kMetaGap * d;
   }
@@ -748,16 +815,19 @@ void ChatView::draw_message(const ChatMessage& m, const ViewContext& ctx, const 
   record_area("text", ImVec2(cx, cy), ImVec2(cx + L.wrap, cy + L.text_h), m.id);
   cy += L.text_h;
 
-  // Links: one chip each; a tap opens the page in a new tab.
+  // Links: one chip each, the real host in full; a tap asks "Abrir site externo? host" first.
   int link_index = 0;
   for (const auto& link : L.links) {
     cy += kMetaGap * d;
-    const std::string label = link_label(link);
+    const std::string& label = link.label;
     ImGui::PushID(link_index++);
     if (chip("##link", label.c_str(), ImVec2(cx, cy), small, theme_.chip, theme_.accent, d, nullptr)) {
-      request(Action::OpenLink, &m, link, out);
+      pending_link_ = link;  // "Abrir site externo? <host>" first; ui::request once the resident says yes
+      pending_link_msg_ = m;
+      pending_link_raw_ = L.link_sources[static_cast<std::size_t>(link_index - 1)];
+      confirm_open_ = true;
     }
-    record_item("link", m.id, link_target(link));
+    record_item("link", m.id, link.url);
     ImGui::PopID();
     cy += kChipH * d;
   }

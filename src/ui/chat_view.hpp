@@ -22,6 +22,7 @@
 #include "ui/fonts.hpp"
 #include "ui/intents.hpp"
 #include "ui/pointer.hpp"
+#include "ui/text_util.hpp"
 #include "ui/theme.hpp"
 #include "ui/view_state.hpp"
 
@@ -62,7 +63,9 @@ struct ComposerPlacement {
 // pixels under them (window.BuildingOS.__test, docs/testing.md). Physical px.
 struct HitRect {
   const char* kind = "";  // "bubble", "text", "retry", "delete", "copy", "link", "try_now", "new_messages",
-                          // "menu", "menu_item", "cancel_clear", "confirm_clear", "header", "status_dot",
+                          // "menu", "menu_item", "cancel_clear", "confirm_clear", "cancel_sign_out",
+                          // "confirm_sign_out", "cancel_open", "confirm_open", "keep_current",
+                          // "confirm_switch", "header", "status_dot",
                           // "banner", "list", "typing", "composer_strip", "toast"
   std::string id;         // the message's id (bubble, text and its chips), else ""
   std::string detail;     // bubble: role; link: target; menu items, dialog buttons, toast: the label;
@@ -129,6 +132,14 @@ class ChatView {
   // "Nova versão disponível · Atualizar", under the header, when the offline shell has a new build.
   float update_height(const ViewState& state, const ViewContext& ctx) const;
   void draw_update(const ViewContext& ctx, const ImVec2& pos, float width, float height, Intents& out);
+  void draw_banner(const ViewState& state, const ViewContext& ctx, const ImVec2& pos, float width, float height,
+                   Intents& out);
+  const char* banner_text(const ViewState& state) const;
+  enum class DialogAnswer { None, Yes, No };
+  // A centred modal question with "no" then "yes" buttons (ImGui popup `id`, opened with OpenPopup); the
+  // buttons' hit rectangles are recorded as `no_kind` and `yes_kind`.
+  DialogAnswer confirm_dialog(const ViewContext& ctx, const ImVec2& display, const char* id, const std::string& question,
+                              const char* yes, const char* no, const char* yes_kind, const char* no_kind);
   void draw_list(const ChatModel& chat, const ViewContext& ctx, const ImVec2& pos, const ImVec2& size, Intents& out);
   void draw_composer_strip(const ViewContext& ctx, const ImVec2& pos, const ImVec2& size);
   void draw_menu(const ViewState& state, const ViewContext& ctx, Intents& out);
@@ -167,6 +178,11 @@ class ChatView {
   int64_t wake_at_ms_ = 0;
   MenuEntry confirm_;             // the menu item whose question the dialog asks
   bool confirm_pending_ = false;  // open the dialog in this frame
+  bool confirm_open_ = false;     // open "Abrir site externo? <host>" in this frame
+  SafeLink pending_link_;         // the link chip tapped: its host is what the question names
+  ChatMessage pending_link_msg_;  // its message and its link as found, for ui::request once answered
+  std::string pending_link_raw_;
+  bool switch_asked_ = false;     // the switch question was opened for the current ViewState::switch_name
   ComposerPlacement composer_;
   Lang lang_ = Lang::Pt;
   std::vector<HitRect> hits_;

@@ -6,6 +6,9 @@
 
 namespace bos::ui {
 
+// "Trocar para Apto 503?" (a link for another resident while one is signed in).
+enum class SwitchAnswer { None, Switch, Keep };
+
 struct Intents {
   std::string retry_id;           // "Reenviar" on a message that could not be sent
   std::string delete_id;          // "Apagar" on that message
@@ -17,9 +20,13 @@ struct Intents {
   bool toggle_large_text = false;     // menu → "Texto maior" / "Texto normal"
   bool accept_update = false;         // "Nova versão disponível · Atualizar"
 
+  bool sign_out = false;              // menu → "Sair deste aparelho" → confirmed
+  SwitchAnswer switch_answer = SwitchAnswer::None;  // the switch question, answered
+
   bool empty() const {
     return retry_id.empty() && delete_id.empty() && copy_text.empty() && open_url.empty() && !try_now &&
-           !clear_history && !enable_notifications && !toggle_large_text && !accept_update;
+           !clear_history && !enable_notifications && !toggle_large_text && !accept_update &&
+           !sign_out && switch_answer == SwitchAnswer::None;
   }
 };
 

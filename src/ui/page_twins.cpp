@@ -51,6 +51,19 @@ void action_fields(std::string& out, Action a, const char* label) {
   str(out, label);
 }
 
+// The links a message shows (the canvas's chips): only those safe_link() accepts, in order; `sources`
+// gets each one as find_links() found it (what ui::request reads).
+std::vector<SafeLink> safe_links(const std::string& text, std::vector<std::string>* sources = nullptr) {
+  std::vector<SafeLink> out;
+  for (const auto& found : find_links(text)) {
+    SafeLink link = safe_link(found);
+    if (!link.ok) continue;  // userinfo, http: outside loopback...: plain text
+    out.push_back(std::move(link));
+    if (sources) sources->emplace_back(found);
+  }
+  return out;
+}
+
 bool in_window(const ChatMessage& m) { return !m.temporary; }  // the "processing" line comes and goes
 
 std::string controls_json(const TwinContext& ctx) {
@@ -64,14 +77,15 @@ std::string controls_json(const TwinContext& ctx) {
   key(out, "items");
   out += '[';
   bool first = true;
-  for (const MenuEntry& e : menu_entries({ctx.view.large_text, ctx.notifications})) {
+  const MenuFacts facts = menu_facts(ctx.view, ctx.notifications);
+  for (const MenuEntry& e : menu_entries(facts)) {
     out += first ? "{" : ",{";
     first = false;
     action_fields(out, e.action, text(lang, e.label));
     if (e.confirm != Text::kCount) {
       out += ',';
       key(out, "confirm");
-      str(out, text(lang, e.confirm));
+      str(out, confirm_question(lang, e, facts));
       out += ',';
       key(out, "cancel");
       str(out, text(lang, Text::Cancel));
@@ -81,6 +95,11 @@ std::string controls_json(const TwinContext& ctx) {
   out += "],";
   key(out, "about");
   str(out, format_text_s(lang, Text::AboutLine, ctx.view.version));
+  if (!ctx.view.resident_label.empty()) {  // who is signed in on this device, as the canvas menu says
+    out += ',';
+    key(out, "who");
+    str(out, format_text_s(lang, Text::SignedInAs, ctx.view.resident_label));
+  }
   out += "},";
   key(out, "status");
   str(out, ctx.view.status_text);
@@ -89,7 +108,8 @@ std::string controls_json(const TwinContext& ctx) {
   if (ctx.view.show_try_now) {
     out += '{';
     key(out, "text");
-    str(out, text(lang, Text::OfflineReassure));
+    // The canvas banner's text: link_refused's when the token's connection keeps failing (issue 13).
+    str(out, ctx.view.banner_text.empty() ? std::string(text(lang, Text::OfflineReassure)) : ctx.view.banner_text);
     out += ',';
     action_fields(out, Action::TryNow, text(lang, action_label(Action::TryNow)));
     out += '}';
@@ -121,13 +141,23 @@ void message_json(std::string& out, const ChatMessage& m, Lang lang, int tz_offs
   key(out, "links");
   out += '[';
   first = true;
-  for (const auto& link : find_links(m.text)) {
+  for (const SafeLink& link : safe_links(m.text)) {
     out += first ? "{" : ",{";
     first = false;
-    action_fields(out, Action::OpenLink, link_label(link).c_str());
+    action_fields(out, Action::OpenLink, link.label.c_str());
     out += ',';
     key(out, "href");
-    str(out, link_target(link));
+    str(out, link.url);
+    // Asked first, as a tap on the canvas chip is (issue 13): "Abrir site externo? <host>".
+    out += ',';
+    key(out, "confirm");
+    str(out, format_text_s(lang, Text::OpenExternal, link.host));
+    out += ',';
+    key(out, "cancel");
+    str(out, text(lang, Text::Cancel));
+    out += ',';
+    key(out, "ok");
+    str(out, text(lang, Text::OpenAction));
     out += '}';
   }
   out += "]}";
@@ -266,13 +296,14 @@ bool PageTwins::request(int action, uint64_t seq, int link_index, const TwinCont
   if (action < 0 || action >= code(Action::kCount)) return false;
   const auto a = static_cast<Action>(action);
   if (a == Action::TryNow) return ctx.view.show_try_now && ui::request(a, nullptr, {}, out);
-  for (const MenuEntry& e : menu_entries({ctx.view.large_text, ctx.notifications})) {
+  for (const MenuEntry& e : menu_entries(menu_facts(ctx.view, ctx.notifications))) {
     if (e.action == a) return ui::request(a, nullptr, {}, out);
   }
   const ChatMessage* m = ctx.chat.find_seq(seq);
   if (!m || !in_window(*m)) return false;
   if (a == Action::OpenLink) {
-    const auto links = find_links(m->text);
+    std::vector<std::string> links;  // the page's link_index counts the links it was given (safe ones)
+    safe_links(m->text, &links);
     if (link_index < 0 || static_cast<std::size_t>(link_index) >= links.size()) return false;
     return ui::request(a, m, links[static_cast<std::size_t>(link_index)], out);
   }

@@ -43,11 +43,11 @@ class PageTwins {
  public:
   // What changed since the last call, for the page to apply, or "" when nothing did (then it cost a few
   // comparisons: nothing runs on an idle page, whose frames are paused anyway).
-  //   {"controls":{"menu":{"label","items":[{"action","label","confirm"?,"cancel"?}],"about"},"status",
+  //   {"controls":{"menu":{"label","items":[{"action","label","confirm"?,"cancel"?}],"about","who"?},"status",
   //                "banner":{"text","action","label"}|null},   (when any of it changed)
   //    "reset":true,                                               (rebuild the log: first call, a merge)
   //    "remove":[seq...],                                          (gone: trimmed, deleted, cleared)
-  //    "put":[{"seq","name","actions":[{"action","label"}],"links":[{"label","href","action"}]}...]}
+  //    "put":[{"seq","name","actions":[{"action","label"}],"links":[{"label","href","action","confirm","cancel","ok"}]}...]}
   //                                                                (changed in place, or new at the end)
   std::string update(const TwinContext& ctx);
   // A page control was used: what it asks for, if it is still offered now (a stale control does nothing).

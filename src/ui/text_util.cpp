@@ -1,4 +1,10 @@
 // text_util.cpp: see text_util.hpp.
+//
+// Index
+//   [SECTION] Drawable text  U+0000 shown and read as U+FFFD
+//   [SECTION] Links        finding links in text, their targets and chip labels
+//   [SECTION] Safe links   punycode (RFC 3492), hosts as browsers read them, what is not a link (issue 13)
+//   [SECTION] Dates        local days and times, "Hoje"/"Ontem"
 #include "ui/text_util.hpp"
 
 #include <cstdio>
@@ -6,6 +12,8 @@
 #include "core/utf8.hpp"
 
 namespace bos::ui {
+
+// [SECTION] Drawable text -------------------------------------------------------------------------------
 
 std::string_view drawable_text(const std::string& text, std::string& scratch) {
   if (text.find('\0') == std::string::npos) return text;
@@ -18,6 +26,7 @@ std::string_view drawable_text(const std::string& text, std::string& scratch) {
   return scratch;
 }
 
+// [SECTION] Links ---------------------------------------------------------------------------------------
 
 namespace {
 bool starts_with_ci(std::string_view s, std::string_view prefix) {
@@ -95,6 +104,227 @@ std::string link_label(std::string_view link, std::size_t max_chars) {
   }
   return out + "\xE2\x80\xA6";
 }
+
+// [SECTION] Safe links ----------------------------------------------------------------------------------
+
+bool punycode_encode(const std::u32string& input, std::string& out) {
+  // RFC 3492 section 6.3, with its parameters for IDNA.
+  constexpr uint32_t kBase = 36, kTmin = 1, kTmax = 26, kSkew = 38, kDamp = 700, kInitialBias = 72, kInitialN = 128;
+  const auto digit = [](uint32_t d) { return static_cast<char>(d < 26 ? 'a' + d : '0' + (d - 26)); };
+  const auto adapt = [&](uint32_t delta, uint32_t points, bool first) {
+    delta = first ? delta / kDamp : delta / 2;
+    delta += delta / points;
+    uint32_t k = 0;
+    while (delta > ((kBase - kTmin) * kTmax) / 2) {
+      delta /= kBase - kTmin;
+      k += kBase;
+    }
+    return k + (kBase - kTmin + 1) * delta / (delta + kSkew);
+  };
+  std::string result;
+  for (const char32_t c : input) {
+    if (c < 0x80) result.push_back(static_cast<char>(c));
+  }
+  const uint32_t basic = static_cast<uint32_t>(result.size());
+  uint32_t handled = basic;
+  if (basic > 0) result.push_back('-');
+  uint32_t n = kInitialN, delta = 0, bias = kInitialBias;
+  while (handled < input.size()) {
+    uint32_t m = UINT32_MAX;
+    for (const char32_t c : input) {
+      if (c >= n && c < m) m = c;
+    }
+    if ((m - n) > (UINT32_MAX - delta) / (handled + 1)) return false;  // overflow
+    delta += (m - n) * (handled + 1);
+    n = m;
+    for (const char32_t c : input) {
+      if (c < n && ++delta == 0) return false;
+      if (c == n) {
+        uint32_t q = delta;
+        for (uint32_t k = kBase;; k += kBase) {
+          const uint32_t t = k <= bias ? kTmin : k >= bias + kTmax ? kTmax : k - bias;
+          if (q < t) break;
+          result.push_back(digit(t + (q - t) % (kBase - t)));
+          q = (q - t) / (kBase - t);
+        }
+        result.push_back(digit(q));
+        bias = adapt(delta, handled + 1, handled == basic);
+        delta = 0;
+        ++handled;
+      }
+    }
+    ++delta;
+    ++n;
+  }
+  out = std::move(result);
+  return true;
+}
+
+namespace {
+
+bool is_loopback_host(std::string_view host) {
+  return host == "localhost" || host == "127.0.0.1" || host == "[::1]";
+}
+
+// One host label to what a browser resolves: ASCII letters lower-cased, non-ASCII as "xn--" + punycode.
+// (Full UTS #46 mapping, e.g. fullwidth letters or case folding beyond ASCII, is not done: a label that
+// would need it is lower-cased where ASCII and otherwise encoded as it is, which can only show the
+// resident a stranger-looking host than the browser's, never a more familiar one.)
+bool host_label(std::string_view label, std::string& out) {
+  if (label.empty() || label.size() > 253) return false;
+  std::u32string cps;
+  bool ascii = true;
+  for (std::size_t i = 0; i < label.size();) {
+    char32_t cp = 0;
+    const std::size_t len = utf8::decode(label, i, cp);
+    if (len == 0) return false;
+    i += len;
+    if (cp >= 'A' && cp <= 'Z') cp = cp - 'A' + 'a';
+    if (cp < 0x80) {
+      const bool ok = (cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9') || cp == '-' || cp == '_';
+      if (!ok) return false;
+    } else {
+      ascii = false;
+      // Invisible, space-like and control code points never belong in a host.
+      if (cp <= 0x9F || cp == 0xA0 || cp == 0xAD || (cp >= 0x2000 && cp <= 0x206F) || cp == 0x3000 || cp == 0xFEFF ||
+          (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xFFF0)) {
+        return false;
+      }
+    }
+    cps.push_back(cp);
+  }
+  if (ascii) {
+    for (const char32_t c : cps) out.push_back(static_cast<char>(c));
+    return true;
+  }
+  std::string encoded;
+  if (!punycode_encode(cps, encoded)) return false;
+  out += "xn--" + encoded;
+  return true;
+}
+
+}  // namespace
+
+SafeLink safe_link(std::string_view link, std::size_t max_label_chars) {
+  SafeLink r;
+  const auto refuse = [&r](const char* why) {
+    r = {};
+    r.why = why;
+    return r;
+  };
+  std::string target = link_target(link);
+  if (target.empty()) return refuse("not http(s)");
+  std::string_view t(target);
+  const bool https = starts_with_ci(t, "https://");
+  t.remove_prefix(https ? 8 : 7);
+  const std::size_t end = t.find_first_of("/?#\\");
+  const std::string_view authority = t.substr(0, end);
+  const std::string_view rest = end == std::string_view::npos ? std::string_view{} : t.substr(end);
+  if (authority.find('@') != std::string_view::npos) return refuse("userinfo");
+  if (!rest.empty() && rest.front() == '\\') return refuse("backslash");  // browsers read it as '/'
+  // host[:port]; IPv6 literals only as loopback "[::1]" (nothing else a building's message needs).
+  std::string_view host_part = authority, port_part;
+  if (!authority.empty() && authority.front() == '[') {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) return refuse("bad host");
+    host_part = authority.substr(0, close + 1);
+    const auto after = authority.substr(close + 1);
+    if (!after.empty() && after.front() != ':') return refuse("bad host");
+    if (!after.empty()) port_part = after.substr(1);
+    if (host_part != "[::1]") return refuse("IPv6 literal");
+  } else if (const auto colon = authority.rfind(':'); colon != std::string_view::npos) {
+    host_part = authority.substr(0, colon);
+    port_part = authority.substr(colon + 1);
+    if (port_part.empty()) return refuse("empty port");
+  }
+  std::string port;
+  if (!port_part.empty()) {
+    if (port_part.size() > 5) return refuse("bad port");
+    unsigned value = 0;
+    for (const char c : port_part) {
+      if (c < '0' || c > '9') return refuse("bad port");
+      value = value * 10 + static_cast<unsigned>(c - '0');
+    }
+    if (value == 0 || value > 65535) return refuse("bad port");
+    const bool default_port = (https && value == 443) || (!https && value == 80);
+    if (!default_port) port = ":" + std::to_string(value);
+  }
+  std::string host;
+  if (host_part.empty()) return refuse("empty host");
+  if (host_part.front() == '[') {
+    host = std::string(host_part);
+  } else {
+    if (host_part.empty() || host_part.front() == '.' || host_part.size() > 253) return refuse("bad host");
+    std::string_view h = host_part;
+    if (h.back() == '.') h.remove_suffix(1);  // the root label: "example.com." is example.com
+    // Ideographic and fullwidth dots separate labels, as browsers read them.
+    std::string dotted;
+    for (std::size_t i = 0; i < h.size();) {
+      char32_t cp = 0;
+      const std::size_t len = utf8::decode(h, i, cp);
+      if (len == 0) return refuse("bad host");
+      if (cp == 0x3002 || cp == 0xFF0E || cp == 0xFF61) dotted.push_back('.');
+      else dotted.append(h.substr(i, len));
+      i += len;
+    }
+    std::string_view labels(dotted);
+    while (true) {
+      const auto dot = labels.find('.');
+      if (!host_label(labels.substr(0, dot), host)) return refuse("bad host");
+      if (dot == std::string_view::npos) break;
+      host.push_back('.');
+      labels.remove_prefix(dot + 1);
+    }
+    if (host.size() > 253) return refuse("bad host");
+    // A last label that starts with a digit makes browsers read the host as IPv4 ("0x7f.1", "2130706433"
+    // are 127.0.0.1): only the canonical dotted quad is shown as it is, anything else is not a link.
+    const std::string_view last = std::string_view(host).substr(host.rfind('.') == std::string::npos ? 0 : host.rfind('.') + 1);
+    if (!last.empty() && last.front() >= '0' && last.front() <= '9') {
+      int parts = 0;
+      bool canonical = true;
+      std::string_view rest_h(host);
+      while (canonical) {
+        const auto dot = rest_h.find('.');
+        const auto part = rest_h.substr(0, dot);
+        ++parts;
+        canonical = !part.empty() && part.size() <= 3 && (part.size() == 1 || part.front() != '0') &&
+                    part.find_first_not_of("0123456789") == std::string_view::npos && std::stoi(std::string(part)) <= 255;
+        if (dot == std::string_view::npos) break;
+        rest_h.remove_prefix(dot + 1);
+      }
+      if (!canonical || parts != 4) return refuse("numeric host");
+    }
+  }
+  if (!https && !is_loopback_host(host)) return refuse("http outside loopback");
+  r.ok = true;
+  r.host = host;
+  r.url = std::string(https ? "https://" : "http://") + host + port + (rest.empty() ? "/" : std::string(rest));
+  // The label: the host in full, then as much of the path as fits.
+  std::string label = host + port;
+  std::string path(rest == "/" ? std::string_view{} : rest);
+  const std::size_t host_chars = utf8::count_codepoints(label);
+  if (!path.empty()) {
+    if (host_chars + utf8::count_codepoints(path) <= max_label_chars) {
+      label += path;
+    } else if (host_chars + 2 < max_label_chars) {
+      std::size_t room = max_label_chars - host_chars - 1, count = 0;
+      for (std::size_t i = 0; i < path.size() && count < room; ++count) {
+        char32_t cp = 0;
+        const std::size_t len = utf8::decode(path, i, cp);
+        if (len == 0) break;
+        label.append(path, i, len);
+        i += len;
+      }
+      label += "\xE2\x80\xA6";
+    } else {
+      label += "/\xE2\x80\xA6";
+    }
+  }
+  r.label = label;
+  return r;
+}
+
+// [SECTION] Dates ---------------------------------------------------------------------------------------
 
 int64_t local_day(int64_t utc_ms, int tz_offset_min) {
   const int64_t local_ms = utc_ms + static_cast<int64_t>(tz_offset_min) * 60'000;

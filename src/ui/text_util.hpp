@@ -26,6 +26,22 @@ std::string link_label(std::string_view link, std::size_t max_chars = 40);
 // the text as received. Returns `text` itself when it has no U+0000, else `scratch`, filled.
 std::string_view drawable_text(const std::string& text, std::string& scratch);
 
+// A link as the resident may be shown it and asked about (issue 13). The host is what the browser's
+// `new URL()` gives (lower-case, IDNA: non-ASCII labels as punycode "xn--…", computed here in C++), shown in
+// full; only the path may be cut. Not a link at all: userinfo (https://buildingos.com.br@evil.example/),
+// http: outside loopback, an empty or malformed host, a port outside 1-65535, a host with characters no
+// browser would resolve. The chip and "Abrir site externo? <host>" both come from here.
+struct SafeLink {
+  bool ok = false;
+  std::string url;   // what window.open gets: scheme://host[:port]/path?query#fragment, the host as below
+  std::string host;  // ASCII, lower-case, punycode where needed ("xn--bcher-kva.example")
+  std::string label; // the chip: the host in full + the path cut to fit (never the host)
+  const char* why = "";  // for tests and the log when !ok
+};
+SafeLink safe_link(std::string_view link, std::size_t max_label_chars = 40);
+// RFC 3492 punycode of one label's code points (no "xn--" prefix); false if it cannot be encoded.
+bool punycode_encode(const std::u32string& label, std::string& out);
+
 struct CivilDate {
   int year;
   unsigned month;  // 1-12

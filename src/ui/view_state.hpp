@@ -34,6 +34,12 @@ struct ViewState {
   bool large_text = false;           // the menu offers "Texto normal" instead of "Texto maior"
   std::string version;               // the about line in the menu
   bool show_update = false;          // the "Nova versão disponível · Atualizar" banner
+  // Identity (issue 13).
+  bool signed_in = false;            // a token: the menu offers "Sair deste aparelho"
+  std::string resident_label;        // "Entrou como Apto 502" in the menu ("" without a token)
+  std::string banner_text;           // replaces the banner's reassurance ("Não foi possível entrar com este link...")
+  std::string switch_name;           // "Trocar para <this>?" is asked ("" = not)
+  std::size_t undelivered = 0;       // the sign-out question warns about these
 };
 
 }  // namespace bos::ui

@@ -337,13 +337,13 @@ TEST_CASE("?rotate_ms= on a loopback page makes the app rotate its connection th
         b.port.logs.end());
 }
 
-TEST_CASE("the live log reads a U+0000 in a message as U+FFFD and the text after it", "[app]") {
+TEST_CASE("the live log reads the text after a U+0000 in a server message", "[app]") {
   Booted b;
   b.app.on_open(b.conn(), kNow + 10);
   const std::string frame = R"({"type":"message","role":"assistant","message":"linha\u0000depois","timestamp":1764345600})";
   b.app.on_text(b.conn(), frame, kNow + 20);
   REQUIRE_FALSE(b.port.announcements.empty());
-  CHECK(b.port.announcements.back() == "Assistente: linha\xEF\xBF\xBD" "depois");
-  // messages() keeps the text as received.
-  CHECK(b.app.api_messages_json().find(R"(linha\u0000depois)") != std::string::npos);
+  // Server text loses its C0 controls before the chat (issue 13); what came after the NUL is still read.
+  CHECK(b.port.announcements.back() == "Assistente: linhadepois");
+  CHECK(b.app.api_messages_json().find("linhadepois") != std::string::npos);
 }

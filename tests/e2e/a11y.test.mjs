@@ -221,6 +221,16 @@ describe('a11y', () => {
     assertVisibleFocus(link, 'a link in a message');
     await screenshot(page, 'a11y-link-focused');
     await page.keyboard.press('Enter');
+    // Issue 13: the page's link asks first, as the canvas chip does; the safe answer has the focus.
+    await page.waitForSelector('#bos-confirm[open]');
+    assert.equal(await page.textContent('#bos-confirm-text'), 'Abrir site externo? portal.example.com');
+    assert.equal((await focused(page)).text, 'Cancelar');
+    assert.deepEqual(await page.evaluate(() => window.__opened), []);
+    await page.keyboard.press('Tab');
+    assert.equal((await focused(page)).text, 'Abrir');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#bos-confirm:not([open])', { state: 'attached' });
+    assert.equal((await focused(page)).tag, 'A');  // the focus went back to the link
     const opened = await page.evaluate(() => window.__opened);
     assert.deepEqual(opened, [{ url: 'https://portal.example.com/boletos/502', target: '_blank', features: 'noopener,noreferrer' }]);
   });

@@ -137,12 +137,20 @@ describe('taps', () => {
     assert.equal((await drawn('toast')).detail, 'Copiado');
   });
 
-  it('a link chip opens the link in a new tab', async () => {
+  it('a link chip asks "Abrir site externo?" first, then opens the link in a new tab', async () => {
     await context.route(`${LINK}*`, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<title>aviso</title>' }));
     const answer = (await page.evaluate(() => window.BuildingOS.messages())).filter((m) => m.role === 'assistant').at(-1);
     const chip = await drawn('link', { id: answer.id });
     assert.equal(chip.detail, LINK);
-    const [popup] = await Promise.all([context.waitForEvent('page'), tapRect(page, chip)]);
+    // Issue 13: a tap only asks; "Cancelar" opens nothing, "Abrir" opens it.
+    await tapRect(page, chip);
+    await tapRect(page, await drawn('cancel_open'));
+    await gone('cancel_open');
+    assert.equal(context.pages().length, 1);
+    await tapRect(page, await drawn('link', { id: answer.id }));
+    const open = await drawn('confirm_open');
+    assert.equal(open.detail, 'Abrir');
+    const [popup] = await Promise.all([context.waitForEvent('page'), tapRect(page, open)]);
     await popup.waitForLoadState();
     assert.equal(popup.url(), LINK);
     await popup.close();

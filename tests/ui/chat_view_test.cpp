@@ -63,7 +63,7 @@ std::vector<ImGuiID> bubble_ids(const ViewHarness& h, const ChatModel& chat) {
 
 // [SECTION] Intents ---------------------------------------------------------------------------------------
 
-TEST_CASE("a tap on a link chip yields open_url, a tap on the bubble's text does not", "[ui][intents]") {
+TEST_CASE("a tap on a link chip asks Abrir site externo? with the host, then yields open_url; the text does not", "[ui][intents]") {
   ViewHarness h;
   ChatModel chat;
   chat.append(message(Role::Assistant, "Veja o aviso em https://buildingos.com/avisos/42. Ou www.example.com", h.now_ms));
@@ -75,8 +75,20 @@ TEST_CASE("a tap on a link chip yields open_url, a tap on the bubble's text does
   const Item* second = h.find(h.message_id(m, "##link", 1));
   REQUIRE(first);
   REQUIRE(second);
-  CHECK(h.tap(centre(*first), chat, s).open_url == "https://buildingos.com/avisos/42");  // the "." is the sentence's
-  CHECK(h.tap(centre(*second), chat, s).open_url == "https://www.example.com");
+  // Issue 13: a tap only asks; "Abrir" opens, "Cancelar" does not.
+  const auto tap_and_answer = [&](const Item& chip, const char* answer) {
+    CHECK(h.tap(centre(chip), chat, s).open_url.empty());
+    h.frames(2, chat, s);
+    const Item* button = h.find_label(answer);
+    REQUIRE(button);
+    return h.click(centre(*button), chat, s).open_url;
+  };
+  CHECK(tap_and_answer(*first, "Abrir") == "https://buildingos.com/avisos/42");  // the "." is the sentence's
+  h.frames(2, chat, s);
+  CHECK(tap_and_answer(*second, "Cancelar").empty());
+  h.frames(2, chat, s);
+  CHECK(tap_and_answer(*second, "Abrir") == "https://www.example.com/");
+  h.frames(2, chat, s);
 
   const Item* bubble = h.find(h.message_id(m, "##bubble"));
   REQUIRE(bubble);

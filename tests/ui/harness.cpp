@@ -195,6 +195,8 @@ void merge(ui::Intents& a, const ui::Intents& b) {
   a.clear_history |= b.clear_history;
   a.enable_notifications |= b.enable_notifications;
   a.toggle_large_text |= b.toggle_large_text;
+  a.sign_out |= b.sign_out;
+  if (b.switch_answer != ui::SwitchAnswer::None) a.switch_answer = b.switch_answer;
 }
 
 ChatMessage message(Role role, std::string text, int64_t timestamp_ms, MessageState state, std::string id) {

@@ -102,7 +102,14 @@ TEST_CASE("hit rectangles are where ImGui put the items, named by message", "[ui
   CHECK(of_kind(h, "banner").empty());
 
   // Tapping where they say asks for what they say.
-  CHECK(h.tap(centre(links[0]), chat, s).open_url == "https://buildingos.com/avisos/42");
+  // A link chip asks "Abrir site externo? <host>" first (issue 13); its "Abrir" opens it.
+  CHECK(h.tap(centre(links[0]), chat, s).open_url.empty());
+  h.frames(2, chat, s);
+  const auto open = of_kind(h, "confirm_open");
+  REQUIRE(open.size() == 1);
+  REQUIRE(of_kind(h, "cancel_open").size() == 1);
+  CHECK(open[0].detail == "Abrir");
+  CHECK(h.click(centre(open[0]), chat, s).open_url == "https://buildingos.com/avisos/42");
   settle(h, chat, s);
   CHECK(h.tap(centre(of_kind(h, "retry", "c-42").at(0)), chat, s).retry_id == "c-42");
   settle(h, chat, s);

@@ -135,3 +135,24 @@ TEST_CASE("facts.js is ASCII, so any ES5 engine parses it (no raw U+2028 in a st
   }
   CHECK(js.find("window.BOSFacts = {") != std::string::npos);
 }
+
+TEST_CASE("identity facts: the history pattern names the resident and the tab, the prefix covers every key", "[page_facts][identity]") {
+  const auto f = nlohmann::json::parse(page_facts_json());
+  const std::regex history(f["storage"]["history"].get<std::string>(), std::regex::ECMAScript);
+  std::smatch m;
+  const std::string key = storage_key(StoreKey::History, "apto-502@torre-a", "k3x9a0");
+  REQUIRE(std::regex_search(key, m, history));
+  CHECK(m[1] == "apto-502@torre-a");
+  CHECK(m[2] == "k3x9a0");
+  CHECK_FALSE(std::regex_search(storage_key(StoreKey::Outbox, "apto-502@torre-a", "k3x9a0"), history));
+  const std::string prefix = f["storage"]["prefix"].get<std::string>();
+  for (const std::string k : {storage_key_identity(), storage_key_large_text(), key,
+                              storage_key(StoreKey::Outbox, "u", "t1")}) {
+    CHECK(k.rfind(prefix, 0) == 0);
+  }
+  CHECK(f["storage"]["identity"] == "bos.v1.identity");
+  CHECK(f["token"]["maxBytes"] == kMaxTokenBytes);
+  CHECK(f["strings"]["pt"]["expired"] == "Seu link de acesso expirou. Pe\xC3\xA7" "a um novo \xC3\xA0 administra\xC3\xA7\xC3\xA3o do pr\xC3\xA9" "dio.");
+  CHECK(f["strings"]["pt"]["enrol"] ==
+        "Para conversar com o pr\xC3\xA9" "dio, abra o link de acesso que voc\xC3\xAA recebeu: carta, e-mail ou QR code na portaria");
+}

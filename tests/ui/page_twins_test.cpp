@@ -164,7 +164,7 @@ TEST_CASE("twins: the page's menu is the canvas's, item for item and in the same
           std::find(page_labels.begin(), page_labels.end(), "Ativar notifica\xC3\xA7\xC3\xB5" "es") != page_labels.end();
       CHECK(offers_notifications == (n == ui::NotificationsState::Default));
       CHECK(page_labels.back() == "Limpar conversa");
-      CHECK(page["items"].back()["confirm"] == "Apagar todas as mensagens deste aparelho?");
+      CHECK(page["items"].back()["confirm"] == text(Lang::Pt, Text::ClearConfirm));
       CHECK(page["items"].back()["cancel"] == "Cancelar");
       CHECK(std::find(page_labels.begin(), page_labels.end(), large ? "Texto normal" : "Texto maior") != page_labels.end());
     }
@@ -187,6 +187,65 @@ TEST_CASE("twins: a failed message offers Reenviar and Apagar, others none, Copi
   CHECK_FALSE(ui::request(Action::Retry, &acked, {}, in));
   CHECK_FALSE(ui::request(Action::OpenLink, &acked, "javascript:alert(1)", in));
   CHECK(in.empty());
+}
+
+TEST_CASE("twins: signed in with a token, both menus say who and offer Sair deste aparelho, naming what is undelivered", "[ui][twins][identity]") {
+  ui::ViewState s = view_state();
+  ui::PageTwins twins;
+  ChatModel chat;
+  // Without a token: no sign-out row, no "Entrou como".
+  json menu = update(twins, chat, s)["controls"]["menu"];
+  CHECK(labels(menu["items"]) == std::vector<std::string>{"Texto maior", "Limpar conversa"});
+  CHECK_FALSE(menu.contains("who"));
+
+  s.signed_in = true;
+  s.resident_label = "Apto 502";
+  s.undelivered = 2;
+  menu = update(twins, chat, s)["controls"]["menu"];
+  CHECK(labels(menu["items"]) == std::vector<std::string>{"Texto maior", "Limpar conversa", "Sair deste aparelho"});
+  CHECK(menu["who"] == "Entrou como Apto 502");
+  const json& sign_out = menu["items"].back();
+  CHECK(sign_out["action"] == static_cast<int>(ui::Action::SignOut));
+  const std::string q = sign_out["confirm"];
+  CHECK(q.rfind("2 mensagem(ns) ainda n", 0) == 0);  // the undelivered messages first, then what it does
+  CHECK(q.find(text(Lang::Pt, Text::SignOutConfirm)) != std::string::npos);
+  CHECK(sign_out["cancel"] == "Cancelar");
+
+  // The page's item goes through ui::request like the canvas's: sign_out, for App::apply.
+  const ui::TwinContext ctx{chat, s, ui::NotificationsState::Granted, 0};
+  ui::Intents in;
+  REQUIRE(twins.request(static_cast<int>(ui::Action::SignOut), 0, -1, ctx, in));
+  CHECK(in.sign_out);
+  // Not offered without a token: a stale page control does nothing.
+  s.signed_in = false;
+  in = {};
+  CHECK_FALSE(twins.request(static_cast<int>(ui::Action::SignOut), 0, -1, {chat, s, ui::NotificationsState::Granted, 0}, in));
+  CHECK(in.empty());
+}
+
+TEST_CASE("twins: links are the canvas's safe ones and ask Abrir site externo? first, the banner says link_refused", "[ui][twins][identity]") {
+  const int64_t t = ViewHarness::kStartMs;
+  ChatModel chat;
+  const uint64_t seq = chat.append(message(Role::Assistant,
+      "Veja https://buildingos.com.br@evil.example/x e http://evil.example/ e https://portaria.example.com/a", t));
+  ui::ViewState s = view_state();
+  ui::PageTwins twins;
+  const json u = update(twins, chat, s);
+  const json& links = u["put"][0]["links"];
+  REQUIRE(links.size() == 1);  // userinfo and http: outside loopback are not links
+  CHECK(links[0]["href"] == "https://portaria.example.com/a");
+  CHECK(links[0]["confirm"] == "Abrir site externo? portaria.example.com");
+  CHECK(links[0]["ok"] == "Abrir");
+  CHECK(links[0]["cancel"] == "Cancelar");
+  ui::Intents in;
+  REQUIRE(twins.request(static_cast<int>(ui::Action::OpenLink), seq, 0, {chat, s, ui::NotificationsState::Granted, 0}, in));
+  CHECK(in.open_url == "https://portaria.example.com/a");
+  in = {};
+  CHECK_FALSE(twins.request(static_cast<int>(ui::Action::OpenLink), seq, 1, {chat, s, ui::NotificationsState::Granted, 0}, in));
+
+  s.show_try_now = true;
+  s.banner_text = text(Lang::Pt, Text::LinkRefused);
+  CHECK(update(twins, chat, s)["controls"]["banner"]["text"] == text(Lang::Pt, Text::LinkRefused));
 }
 
 // [SECTION] Updates ---------------------------------------------------------------------------------------
@@ -391,7 +450,7 @@ TEST_CASE("twins: a page control asks for what it stands for, only while it is o
   CHECK(in.open_url == "https://b.example.org/x");
   in = {};
   CHECK(twins.request(code(Action::OpenLink), answer, 0, ctx, in));
-  CHECK(in.open_url == "https://www.example.com");
+  CHECK(in.open_url == "https://www.example.com/");  // safe_link's url, as new URL() writes it (issue 13)
   in = {};
   CHECK(twins.request(code(Action::ClearConversation), 0, -1, ctx, in));
   CHECK(in.clear_history);

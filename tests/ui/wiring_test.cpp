@@ -137,7 +137,11 @@ TEST_CASE("wiring: Copiar reaches the clipboard and the view shows Copiado until
   const Item* link = w.view.find(w.view.message_id(m, "##link", 0));
   REQUIRE(link);
   w.tap(*link);
-  CHECK(w.port.urls == std::vector<std::string>{"https://www.example.com"});
+  CHECK(w.port.urls.empty());  // "Abrir site externo? www.example.com" first (issue 13)
+  const Item* open = w.view.find_label("Abrir");
+  REQUIRE(open);
+  w.tap(*open);
+  CHECK(w.port.urls == std::vector<std::string>{"https://www.example.com/"});
 }
 
 TEST_CASE("wiring: Nova versão disponível, Atualizar loads the new build (only when the resident is not typing)", "[ui][wiring][update]") {
