@@ -68,6 +68,10 @@ def subset_font(src, dst, unicodes):
         f.write(key)
 
 
+# Shell sources the wasm build puts inside site/boot.js (wasm/CMakeLists.txt), never served on their own.
+BUILT_INTO_BOOT_JS = {"token.js"}
+
+
 def stage(root, wasm_build, stage_dir):
     shutil.rmtree(stage_dir, ignore_errors=True)
     os.makedirs(stage_dir)
@@ -83,7 +87,7 @@ def stage(root, wasm_build, stage_dir):
             dirnames[:] = [d for d in dirnames if not d.startswith(".")]
             for fn in filenames:
                 rel = os.path.relpath(os.path.join(dirpath, fn), base)
-                if DENY.search(rel) or fn.endswith((".in", ".py")):
+                if DENY.search(rel) or fn.endswith((".in", ".py")) or (sub == "shell" and rel in BUILT_INTO_BOOT_JS):
                     continue
                 dst = os.path.join(stage_dir, rel)
                 os.makedirs(os.path.dirname(dst), exist_ok=True)
