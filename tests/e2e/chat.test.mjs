@@ -52,7 +52,8 @@ describe('chat', () => {
     const version = await page.evaluate(() => window.BuildingOS.version);
     assert.match(version, /^\d+\.\d+\.\d+\+/);
     const api = await page.evaluate(() => Object.keys(window.BuildingOS).sort());
-    assert.deepEqual(api, ['disconnect', 'messages', 'reconnect', 'send', 'state', 'version']);
+    // signOut(): issue 13 ("Sair deste aparelho" without the question).
+    assert.deepEqual(api, ['disconnect', 'messages', 'reconnect', 'send', 'signOut', 'state', 'version']);
     const events = await page.evaluate(() => window.__events.map((e) => e.name));
     assert.ok(events.includes('buildingos:ready'));
     assert.ok(events.includes('buildingos:status'));
