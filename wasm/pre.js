@@ -296,7 +296,8 @@
   // [SECTION] Accessible twins ----------------------------------------------------------------------
   // The canvas is out of reach of screen readers and keyboards, so real DOM controls stand in for what it
   // draws: the header menu (a button with aria-expanded and a role="menu"), the confirmation dialog, the
-  // connection banner with "Tentar agora", the status line, and the newest messages in the role="log"
+  // connection banner with "Tentar agora", the update banner with "Atualizar", the app's own question
+  // ("Trocar para <nome>?", a role="alert"), the status line, and the newest messages in the role="log"
   // region, each named "<sender>, <time>, <state>: <text>" with its retry/delete buttons and its links.
   // What they show comes from the C++ (src/ui/page_twins.hpp) through Module.bosTwins, only what changed,
   // once per drawn frame; what they do goes back as the action code the C++ gave them (_bos_twin_act), so a
@@ -385,16 +386,21 @@
       items[i].bosItem = item;
     });
   }
-  function setBanner(banner) {
-    var key = banner ? JSON.stringify(banner) : '';
-    if (twin.banner.bosKey === key) return;
-    twin.banner.bosKey = key;
-    twin.banner.textContent = '';
-    if (!banner) return;
-    twin.banner.appendChild(make('p', {}, banner.text));
-    var b = make('button', { type: 'button', 'class': 'twin-primary' }, banner.label);
-    b.addEventListener('click', function () { twinAct(banner.action); });
-    twin.banner.appendChild(b);
+  // A line with its buttons, rebuilt only when it changed: the connection banner and the update banner
+  // ({text, action, label}: one button), and the app's own question ({text, no, yes}: the safe answer first).
+  function setNotice(el, notice) {
+    var key = notice ? JSON.stringify(notice) : '';
+    if (el.bosKey === key) return;
+    el.bosKey = key;
+    el.textContent = '';
+    if (!notice) return;
+    el.appendChild(make('p', {}, notice.text));
+    var answers = notice.yes ? [notice.no, notice.yes] : [notice];
+    answers.forEach(function (a, i) {
+      var b = make('button', { type: 'button', 'class': i === answers.length - 1 ? 'twin-primary' : '' }, a.label);
+      b.addEventListener('click', function () { twinAct(a.action); });
+      el.appendChild(b);
+    });
   }
 
   // One message of the log: an <article> named by its first paragraph, then its links and its actions.
@@ -449,7 +455,7 @@
     if (!a || a === document.body) return null;
     var item = twin.log.contains(a) ? a.closest('article') : null;
     if (item) return { item: item, next: item.nextElementSibling, prev: item.previousElementSibling };
-    if (twin.banner.contains(a)) return {};
+    if (twin.banner.contains(a) || twin.update.contains(a) || twin.ask.contains(a)) return {};
     return null;
   }
   function restoreFocus(spot) {
@@ -466,7 +472,9 @@
     if (u.controls) {
       setMenu(u.controls.menu);
       if (twin.status.textContent !== u.controls.status) twin.status.textContent = u.controls.status;
-      setBanner(u.controls.banner);
+      setNotice(twin.banner, u.controls.banner);
+      setNotice(twin.update, u.controls.update);
+      setNotice(twin.ask, u.controls.question);
     }
     if (u.reset) {
       twin.items.forEach(function (e) { e.remove(); });
@@ -501,6 +509,8 @@
     panel.appendChild(menu);
     panel.appendChild(about);
     var banner = make('div', { id: 'bos-banner', 'class': 'twin-banner', role: 'status' });
+    var update = make('div', { id: 'bos-update', 'class': 'twin-banner', role: 'status' });
+    var ask = make('div', { id: 'bos-question', 'class': 'twin-banner', role: 'alert' });  // read out as it comes
     var status = make('p', { id: 'bos-status', 'class': 'visually-hidden' });
     var dialog = make('dialog', { id: 'bos-confirm', 'class': 'twin-dialog', role: 'alertdialog', 'aria-labelledby': 'bos-confirm-text' });
     var question = make('p', { id: 'bos-confirm-text' });
@@ -511,9 +521,10 @@
     answers.appendChild(ok);
     dialog.appendChild(question);
     dialog.appendChild(answers);
-    [button, panel, banner, status, dialog].forEach(function (e) { box.appendChild(e); });
+    [ask, button, panel, update, banner, status, dialog].forEach(function (e) { box.appendChild(e); });
     app.insertBefore(box, log);  // after the composer: the focus order starts there
-    twin = { button: button, panel: panel, menu: menu, about: about, banner: banner, status: status, dialog: dialog,
+    twin = { button: button, panel: panel, menu: menu, about: about, banner: banner, update: update, ask: ask,
+      status: status, dialog: dialog,
       question: question, cancel: cancel, ok: ok, pending: null, back: null, who: who, log: log, items: new Map() };
 
     button.addEventListener('click', function () {

@@ -1,4 +1,11 @@
 // boot_config.cpp: see boot_config.hpp.
+//
+// Index
+//   [SECTION] URL parts   loopback, percent-decoding, ?query and #fragment parameters
+//   [SECTION] Endpoint    ?ws=, config.json, the hostname table; test overrides
+//   [SECTION] Language
+//   [SECTION] Identity    auth required, the token or #resident= decision table
+//   [SECTION] Storage     the bos.v1.* key names and their patterns
 #include "app/boot_config.hpp"
 
 #include <nlohmann/json.hpp>
@@ -7,6 +14,8 @@
 #include "core/utf8.hpp"
 
 namespace bos::app {
+
+// [SECTION] URL parts -----------------------------------------------------------------------------
 
 const char* to_string(EndpointSource s) {
   switch (s) {
@@ -71,6 +80,8 @@ bool hash_param(std::string_view hash, std::string_view name, std::string& out) 
   if (hash.size() > kMaxUrlPartBytes) return false;
   return find_param(hash, '#', name, out);
 }
+
+// [SECTION] Endpoint ------------------------------------------------------------------------------
 
 std::string hostname_table_endpoint(std::string_view hostname) {
   if (is_loopback_page(hostname)) return "ws://localhost:3001";
@@ -149,6 +160,8 @@ TestOverrides choose_test_overrides(const PageInfo& page) {
   return o;
 }
 
+// [SECTION] Language ------------------------------------------------------------------------------
+
 Lang language_from(std::string_view l) {
   const std::size_t n = kPortugueseSubtag.size();
   if (l.size() < n) return Lang::En;
@@ -164,6 +177,8 @@ const char* lang_code(Lang lang) { return lang == Lang::En ? "en" : "pt"; }
 std::string portuguese_language_pattern() {
   return "^" + std::string(kPortugueseSubtag) + "(?:$|[" + std::string(kLanguageTagSeparators) + "])";
 }
+
+// [SECTION] Identity ------------------------------------------------------------------------------
 
 bool auth_required(const PageInfo& page) {
   if (page.config_json.empty() || page.config_json.size() > kMaxUrlPartBytes) return false;
@@ -255,6 +270,8 @@ IdentityChoice choose_identity(const PageInfo& page, std::string_view stored, bo
   }
   return c;
 }
+
+// [SECTION] Storage -------------------------------------------------------------------------------
 
 namespace {
 constexpr std::string_view kStoragePrefix = "bos.v1.";  // v1: the format of every key below

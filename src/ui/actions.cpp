@@ -59,6 +59,18 @@ std::string confirm_question(Lang lang, const MenuEntry& entry, const MenuFacts&
   return q;
 }
 
+Question switch_question(Lang lang, const ViewState& view) {
+  Question q;
+  if (view.switch_name.empty()) return q;
+  q.text = format_text_s(lang, Text::SwitchConfirm, view.switch_name) + "\n" + text(lang, Text::SwitchBody);
+  q.yes = Action::SwitchResident;
+  q.no = Action::KeepResident;
+  q.yes_label = text(lang, Text::SwitchAction);
+  q.no_label = view.resident_label.empty() ? std::string(text(lang, Text::Cancel))
+                                           : format_text_s(lang, Text::KeepCurrent, view.resident_label);
+  return q;
+}
+
 std::vector<Action> message_actions(const ChatMessage& m, bool selected) {
   std::vector<Action> out;
   if (m.temporary || m.role == Role::System) return out;  // a centred line, not a bubble
@@ -76,6 +88,7 @@ Text action_label(Action a) {
     case Action::Retry: return Text::Retry;
     case Action::Delete: return Text::Delete;
     case Action::Copy: return Text::Copy;
+    case Action::AcceptUpdate: return Text::UpdateAccept;
     default: return Text::kCount;
   }
 }
@@ -106,6 +119,9 @@ bool request(Action action, const ChatMessage* m, std::string_view link, Intents
     case Action::ToggleLargeText: out.toggle_large_text = true; return true;
     case Action::ClearConversation: out.clear_history = true; return true;
     case Action::SignOut: out.sign_out = true; return true;
+    case Action::AcceptUpdate: out.accept_update = true; return true;
+    case Action::SwitchResident: out.switch_answer = SwitchAnswer::Switch; return true;
+    case Action::KeepResident: out.switch_answer = SwitchAnswer::Keep; return true;
     case Action::kCount: break;
   }
   return false;

@@ -33,6 +33,9 @@ enum class Action : uint8_t {
   ToggleLargeText,
   ClearConversation,
   SignOut,              // "Sair deste aparelho" (issue 13), only while signed in with a token
+  AcceptUpdate,         // "Atualizar" in "Nova versão disponível" (the offline shell has a newer build)
+  SwitchResident,       // "Trocar" in "Trocar para <nome>?" (issue 13: a link for another resident)
+  KeepResident,         // its other answer: "Continuar como <nome>" ("Cancelar" without a name)
   kCount
 };
 
@@ -59,6 +62,16 @@ std::vector<MenuEntry> menu_entries(const MenuFacts& facts);
 // The question an entry asks before it is carried out, as both faces show it: its `confirm` text, and for
 // "Sair deste aparelho" the undelivered messages that would be lost first. "" when it asks nothing.
 std::string confirm_question(Lang lang, const MenuEntry& entry, const MenuFacts& facts);
+
+// A question the app asks on its own (not from the menu), as both faces ask it: the switch question while
+// ViewState::switch_name is set. `text` is "" when nothing is asked; `no` is the safe answer, shown first.
+struct Question {
+  std::string text;
+  Action yes = Action::kCount;
+  Action no = Action::kCount;
+  std::string yes_label, no_label;
+};
+Question switch_question(Lang lang, const ViewState& view);
 
 // The actions under a message, in the order they show (`selected`: the canvas's tapped bubble).
 std::vector<Action> message_actions(const ChatMessage& m, bool selected);

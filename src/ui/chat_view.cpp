@@ -73,6 +73,20 @@ ImU32 status_color(ConnState s) {
 
 const char* end_of(const std::string& s) { return s.data() + s.size(); }
 
+// Closes an open popup of the current window by its id, from outside it. A question answered on the page
+// (its accessible twin) must not leave the canvas's modal in ImGui's popup stack: a modal there, drawn or
+// not, keeps every tap from the chat.
+void close_popup(const char* str_id) {
+  ImGuiContext& g = *GImGui;
+  const ImGuiID id = ImGui::GetID(str_id);
+  for (int n = 0; n < g.OpenPopupStack.Size; ++n) {
+    if (g.OpenPopupStack[n].PopupId == id) {
+      ImGui::ClosePopupToLevel(n, false);
+      return;
+    }
+  }
+}
+
 }  // namespace
 
 Theme Theme::from(const Palette& p) {
@@ -266,7 +280,7 @@ void ChatView::draw_update(const ViewContext& ctx, const ImVec2& pos, float widt
   ImDrawList* dl = ImGui::GetWindowDrawList();
   dl->AddRectFilled(pos, ImVec2(pos.x + width, pos.y + height), with_alpha(theme_.accent, kBannerAlpha));
   dl->AddLine(ImVec2(pos.x, pos.y + height - d), ImVec2(pos.x + width, pos.y + height - d), theme_.separator, d);
-  const char* label = text(lang_, Text::UpdateAccept);
+  const char* label = text(lang_, action_label(Action::AcceptUpdate));
   const float chip_w = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, label).x + 2 * kPadX * d;
   const float right = pos.x + width - (kMarginX + ctx.safe_area.right) * d;
   const float left = pos.x + (kMarginX + ctx.safe_area.left) * d;
@@ -284,8 +298,9 @@ void ChatView::draw_update(const ViewContext& ctx, const ImVec2& pos, float widt
   dl->AddText(small, small->FontSize, ImVec2(left, pos.y + (height - th) / 2), theme_.text, shown.c_str(), end_of(shown));
   if (chip("##update", label, ImVec2(right - chip_w, pos.y + (height - kChipH * d) / 2), small, theme_.accent,
            theme_.accent_text, d, nullptr)) {
-    out.accept_update = true;
+    request(Action::AcceptUpdate, nullptr, {}, out);
   }
+  record_item("accept_update", {}, label);
 }
 
 ChatView::DialogAnswer ChatView::confirm_dialog(const ViewContext& ctx, const ImVec2& display, const char* id,
@@ -405,14 +420,14 @@ void ChatView::draw_menu(const ViewState& state, const ViewContext& ctx, Intents
     }
   }
   if (!state.switch_name.empty()) {
-    const std::string q = format_text_s(lang_, Text::SwitchConfirm, state.switch_name) + "\n" + text(lang_, Text::SwitchBody);
-    const std::string keep = state.resident_label.empty() ? std::string(text(lang_, Text::Cancel))
-                                                          : format_text_s(lang_, Text::KeepCurrent, state.resident_label);
-    const DialogAnswer a = confirm_dialog(ctx, display, "##confirm_switch", q, text(lang_, Text::SwitchAction), keep.c_str(),
+    // ui/actions' question: the page's twin asks the same, with the same two actions.
+    const Question q = switch_question(lang_, state);
+    const DialogAnswer a = confirm_dialog(ctx, display, "##confirm_switch", q.text, q.yes_label.c_str(), q.no_label.c_str(),
                                           "confirm_switch", "keep_current");
-    if (a == DialogAnswer::Yes) out.switch_answer = SwitchAnswer::Switch;
-    if (a == DialogAnswer::No) out.switch_answer = SwitchAnswer::Keep;
-  } else {
+    if (a == DialogAnswer::Yes) request(q.yes, nullptr, {}, out);
+    if (a == DialogAnswer::No) request(q.no, nullptr, {}, out);
+  } else if (switch_asked_) {
+    close_popup("##confirm_switch");  // answered on the page, or the app dropped the question
     switch_asked_ = false;
   }
   ImGui::PopStyleColor();

@@ -1,4 +1,9 @@
 // page_twins.cpp: see page_twins.hpp.
+//
+// Index
+//   [SECTION] JSON        the page's shapes, written by hand
+//   [SECTION] Names       sender, state and a message's accessible name
+//   [SECTION] PageTwins   what changed since the last frame
 #include "ui/page_twins.hpp"
 
 #include <algorithm>
@@ -7,6 +12,8 @@
 #include "ui/text_util.hpp"
 
 namespace bos::ui {
+
+// [SECTION] JSON ----------------------------------------------------------------------------------
 
 namespace {
 
@@ -116,6 +123,37 @@ std::string controls_json(const TwinContext& ctx) {
   } else {
     out += "null";
   }
+  out += ',';
+  key(out, "update");  // "Nova versão disponível · Atualizar", as the canvas shows it under the header
+  if (ctx.view.show_update) {
+    out += '{';
+    key(out, "text");
+    str(out, text(lang, Text::UpdateAvailable));
+    out += ',';
+    action_fields(out, Action::AcceptUpdate, text(lang, action_label(Action::AcceptUpdate)));
+    out += '}';
+  } else {
+    out += "null";
+  }
+  out += ',';
+  key(out, "question");  // asked by the app on its own: "Trocar para <nome>?" (ui/actions switch_question)
+  const Question q = switch_question(lang, ctx.view);
+  if (!q.text.empty()) {
+    out += '{';
+    key(out, "text");
+    str(out, q.text);
+    out += ',';
+    key(out, "no");
+    out += '{';
+    action_fields(out, q.no, q.no_label.c_str());
+    out += "},";
+    key(out, "yes");
+    out += '{';
+    action_fields(out, q.yes, q.yes_label.c_str());
+    out += "}}";
+  } else {
+    out += "null";
+  }
   out += '}';
   return out;
 }
@@ -173,6 +211,8 @@ struct List {
 
 }  // namespace
 
+// [SECTION] Names ---------------------------------------------------------------------------------
+
 const char* sender_label(const ChatMessage& m, Lang lang) {
   switch (m.role) {
     case Role::User: return text(lang, Text::You);
@@ -208,6 +248,8 @@ std::string accessible_name(const ChatMessage& m, Lang lang, int tz_offset_min) 
   out += drawable_text(m.text, nul_free);  // read as the canvas draws it: a U+0000 is U+FFFD (text_util)
   return out;
 }
+
+// [SECTION] PageTwins -----------------------------------------------------------------------------
 
 std::string PageTwins::update(const TwinContext& ctx) {
   std::string out;  // the members after the opening brace
@@ -296,6 +338,10 @@ bool PageTwins::request(int action, uint64_t seq, int link_index, const TwinCont
   if (action < 0 || action >= code(Action::kCount)) return false;
   const auto a = static_cast<Action>(action);
   if (a == Action::TryNow) return ctx.view.show_try_now && ui::request(a, nullptr, {}, out);
+  if (a == Action::AcceptUpdate) return ctx.view.show_update && ui::request(a, nullptr, {}, out);
+  if (a == Action::SwitchResident || a == Action::KeepResident) {
+    return !ctx.view.switch_name.empty() && ui::request(a, nullptr, {}, out);
+  }
   for (const MenuEntry& e : menu_entries(menu_facts(ctx.view, ctx.notifications))) {
     if (e.action == a) return ui::request(a, nullptr, {}, out);
   }

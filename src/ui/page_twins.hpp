@@ -44,7 +44,10 @@ class PageTwins {
   // What changed since the last call, for the page to apply, or "" when nothing did (then it cost a few
   // comparisons: nothing runs on an idle page, whose frames are paused anyway).
   //   {"controls":{"menu":{"label","items":[{"action","label","confirm"?,"cancel"?}],"about","who"?},"status",
-  //                "banner":{"text","action","label"}|null},   (when any of it changed)
+  //                "banner":{"text","action","label"}|null,
+  //                "update":{"text","action","label"}|null,
+  //                "question":{"text","no":{"action","label"},"yes":{"action","label"}}|null},
+  //                                                                (when any of it changed)
   //    "reset":true,                                               (rebuild the log: first call, a merge)
   //    "remove":[seq...],                                          (gone: trimmed, deleted, cleared)
   //    "put":[{"seq","name","actions":[{"action","label"}],"links":[{"label","href","action","confirm","cancel","ok"}]}...]}

@@ -4,7 +4,7 @@
 //
 // Index
 //   [SECTION] Helpers         tokens as scripts/resident-link shapes them (the client never checks signatures)
-//   [SECTION] choose_identity the decision table
+//   [SECTION] choose_identity  the decision table
 //   [SECTION] App             boot, connect URL, state().auth, screens, sign-out, switch, clear everywhere
 #include <catch2/catch.hpp>
 
@@ -278,7 +278,7 @@ TEST_CASE("app: another tab signed out: this one stops and writes nothing", "[id
   CHECK(app.engine().state() == ConnState::Closed);
 }
 
-TEST_CASE("app: a link for another resident asks first; keeping changes nothing, switching stores it", "[identity]") {
+TEST_CASE("app: a link for another resident asks first, keeping changes nothing and switching stores it", "[identity]") {
   const std::string t502 = token_for("apto-502", "Apto 502");
   const std::string t503 = token_for("apto-503", "Apto 503");
   SECTION("kept") {

@@ -78,7 +78,7 @@ TEST_CASE("deceptive links: the real host in full, or no link at all", "[links]"
   }
 }
 
-TEST_CASE("deceptive links are not made links inside messages; a long path is cut, never the host", "[links]") {
+TEST_CASE("deceptive links are not made links inside messages, and a long path is cut, never the host", "[links]") {
   const auto links = find_links("confirme em https://buildingos.com.br@evil.example/pagar ou http://evil.example/x");
   REQUIRE(links.size() == 2);  // found as text...
   for (const auto& l : links) CHECK_FALSE(safe_link(l).ok);  // ...but never a chip

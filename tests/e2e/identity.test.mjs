@@ -197,6 +197,21 @@ describe('identity (--auth-secret)', () => {
       assert.equal(await b.evaluate(() => location.hash), '');
       assert.equal(JSON.parse(await b.evaluate(() => localStorage.getItem('bos.v1.identity'))).user_id, 'apto-502@torre-a');
       record.seen.switchAsked = { switchTo: asked.switchTo, userId: asked.userId };
+      // The page's twin asks the same (a role="alert" a screen reader reads at once), safe answer first;
+      // answering it with the keyboard is answering the canvas's question.
+      await b.waitForFunction(() => document.querySelectorAll('#bos-question[role="alert"] button').length === 2, null, { timeout: 10000 });
+      const twin = await b.evaluate(() => ({
+        text: document.querySelector('#bos-question p').textContent,
+        answers: [...document.querySelectorAll('#bos-question button')].map((e) => e.textContent),
+      }));
+      assert.match(twin.text, /^Trocar para Apto 503\?/);
+      assert.deepEqual(twin.answers, ['Continuar como Apto 502', 'Trocar']);
+      await b.focus('#bos-question button');
+      await b.keyboard.press('Enter');
+      await b.waitForFunction(() => window.BuildingOS.state().switchTo === undefined, null, { timeout: 10000 });
+      assert.equal((await b.evaluate(() => window.BuildingOS.state())).userId, 'apto-502@torre-a');
+      assert.equal(await b.evaluate(() => document.querySelectorAll('#bos-question button').length), 0);
+      record.seen.switchTwin = twin;
 
       await a.evaluate(() => window.BuildingOS.send('antes de sair'));
       await waitMessage(a, { role: 'assistant' });

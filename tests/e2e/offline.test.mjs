@@ -128,6 +128,10 @@ describe('offline shell (service worker)', () => {
     await page.waitForFunction(() => window.BuildingOS.state().updateAvailable === true, null, { timeout: 30000 });
     assert.deepEqual(before.length, 1);
     await screenshot(page, 'offline-update-prompt');
+    // The page's accessible twin says the same, with the same action (src/ui/page_twins "update").
+    await page.waitForFunction(() => document.querySelectorAll('#bos-update button').length === 1, null, { timeout: 10000 });
+    assert.deepEqual(await page.evaluate(() => [document.querySelector('#bos-update p').textContent,
+      document.querySelector('#bos-update button').textContent]), ['Nova versão disponível', 'Atualizar']);
     const width = page.viewportSize().width;
     await Promise.all([
       page.waitForEvent('load', { timeout: 20000 }),

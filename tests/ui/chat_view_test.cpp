@@ -63,7 +63,7 @@ std::vector<ImGuiID> bubble_ids(const ViewHarness& h, const ChatModel& chat) {
 
 // [SECTION] Intents ---------------------------------------------------------------------------------------
 
-TEST_CASE("a tap on a link chip asks Abrir site externo? with the host, then yields open_url; the text does not", "[ui][intents]") {
+TEST_CASE("a tap on a link chip asks Abrir site externo? with the host, then yields open_url (the text does not)", "[ui][intents]") {
   ViewHarness h;
   ChatModel chat;
   chat.append(message(Role::Assistant, "Veja o aviso em https://buildingos.com/avisos/42. Ou www.example.com", h.now_ms));

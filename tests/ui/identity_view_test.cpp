@@ -56,7 +56,7 @@ TEST_CASE("menu: who is signed in, and Sair deste aparelho asks first, naming wh
   CHECK(format_text_s(Lang::Pt, Text::SignedInAs, "Apto 502") == "Entrou como Apto 502");
 }
 
-TEST_CASE("Trocar para Apto 503?: asked at once; keeping and switching are both answers", "[ui][intents][identity]") {
+TEST_CASE("Trocar para Apto 503?: asked at once, and keeping and switching are both answers", "[ui][intents][identity]") {
   auto s = signed_in();
   s.switch_name = "Apto 503";
   CHECK(format_text_s(Lang::Pt, Text::SwitchConfirm, "Apto 503") == "Trocar para Apto 503?");

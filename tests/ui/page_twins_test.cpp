@@ -171,6 +171,76 @@ TEST_CASE("twins: the page's menu is the canvas's, item for item and in the same
   }
 }
 
+TEST_CASE("twins: the update banner and the switch question are the canvas's, and answer as it does", "[ui][twins][identity]") {
+  using ui::Action;
+  const auto code = [](Action a) { return static_cast<int>(a); };
+  ViewHarness h;
+  ChatModel chat;
+  chat.append(message(Role::Assistant, "Ol\xC3\xA1", h.now_ms));
+  ui::ViewState s = view_state();
+  ui::PageTwins twins;
+  const ui::TwinContext ctx{chat, s, ui::NotificationsState::Granted, kBrasilia};
+  ui::Intents in;
+  json c = update(twins, chat, s)["controls"];
+  CHECK(c["update"].is_null());
+  CHECK(c["question"].is_null());
+  CHECK_FALSE(twins.request(code(Action::AcceptUpdate), 0, -1, ctx, in));
+  CHECK_FALSE(twins.request(code(Action::SwitchResident), 0, -1, ctx, in));
+  CHECK_FALSE(twins.request(code(Action::KeepResident), 0, -1, ctx, in));
+  CHECK(in.empty());
+
+  s.show_update = true;
+  s.switch_name = "Apto 301";
+  s.resident_label = "Apto 502";
+  h.frames(4, chat, s);
+  c = update(twins, chat, s)["controls"];
+  REQUIRE(c["update"].is_object());
+  CHECK(c["update"]["text"] == text(Lang::Pt, Text::UpdateAvailable));
+  CHECK(c["update"]["label"] == "Atualizar");
+  CHECK(c["update"]["action"] == code(Action::AcceptUpdate));
+  REQUIRE(c["question"].is_object());
+  const ui::Question q = ui::switch_question(Lang::Pt, s);
+  CHECK(c["question"]["text"] == q.text);
+  CHECK(q.text.rfind("Trocar para Apto 301?", 0) == 0);
+  CHECK(c["question"]["no"]["label"] == "Continuar como Apto 502");
+  CHECK(c["question"]["no"]["action"] == code(Action::KeepResident));
+  CHECK(c["question"]["yes"]["label"] == "Trocar");
+  CHECK(c["question"]["yes"]["action"] == code(Action::SwitchResident));
+  // The canvas draws the same labels, where a tap reaches them.
+  const auto drawn = [&](const std::string& kind, const std::string& label) {
+    const auto& rects = h.view.hit_rects();
+    return std::any_of(rects.begin(), rects.end(), [&](const ui::HitRect& r) { return r.kind == kind && r.detail == label; });
+  };
+  CHECK(drawn("accept_update", "Atualizar"));
+  CHECK(drawn("keep_current", "Continuar como Apto 502"));
+  CHECK(drawn("confirm_switch", "Trocar"));
+
+  CHECK(twins.request(code(Action::AcceptUpdate), 0, -1, ctx, in));
+  CHECK(in.accept_update);
+  in = {};
+  CHECK(twins.request(code(Action::KeepResident), 0, -1, ctx, in));
+  CHECK(in.switch_answer == ui::SwitchAnswer::Keep);
+  in = {};
+  CHECK(twins.request(code(Action::SwitchResident), 0, -1, ctx, in));
+  CHECK(in.switch_answer == ui::SwitchAnswer::Switch);
+
+  // Without a name, "Cancelar" is the safe answer.
+  s.resident_label.clear();
+  CHECK(update(twins, chat, s)["controls"]["question"]["no"]["label"] == "Cancelar");
+
+  // Answered on the page, the question goes from the canvas too, and the canvas takes taps again (a modal
+  // left in ImGui's popup stack would keep every tap from the chat).
+  s.switch_name.clear();
+  s.show_update = false;
+  h.frames(3, chat, s);
+  CHECK_FALSE(drawn("confirm_switch", "Trocar"));
+  const Item* menu = h.find(h.chat_id("##menu"));
+  REQUIRE(menu);
+  h.click(ImVec2((menu->rect.Min.x + menu->rect.Max.x) / 2, (menu->rect.Min.y + menu->rect.Max.y) / 2), chat, s);
+  h.frames(2, chat, s);
+  CHECK(h.find_label("Limpar conversa"));
+}
+
 TEST_CASE("twins: a failed message offers Reenviar and Apagar, others none, Copiar only on the canvas", "[ui][twins]") {
   const int64_t t = ViewHarness::kStartMs;
   using ui::Action;
