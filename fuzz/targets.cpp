@@ -27,6 +27,7 @@
 
 #include "core/chat.hpp"
 #include "core/engine.hpp"
+#include "core/grapheme.hpp"
 #include "core/limits.hpp"
 #include "core/outbox.hpp"
 #include "core/protocol.hpp"
@@ -326,17 +327,20 @@ void check_frame(std::string_view text, const ServerFrame& f, int64_t now) {
     return;
   }
   BOS_FUZZ_EXPECT(f.type == known->second || f.error == FrameError::WrongFieldType, where());
-  // The text shown is the server's text, cut on a code-point boundary only when over the display limit,
-  // without the controls that could make it say something else than it shows (issue 13).
+  // The text shown is the server's text, cut on a cluster boundary only when over the display limit (on a
+  // code point when one cluster alone is longer), without the controls that could make it say something else
+  // than it shows (issue 13).
   const auto msg = j.find("message");
   const bool reads_message = f.type == FrameType::Ack || f.type == FrameType::Message ||
                              f.type == FrameType::Notification || f.type == FrameType::Status ||
                              f.type == FrameType::Error;
   if (reads_message && msg != j.end() && msg->is_string()) {
     const auto& m = msg->get_ref<const std::string&>();
-    const std::string_view cut = utf8::truncate(m, kMaxDisplayTextBytes);
+    const std::string_view cut = grapheme::truncate(m, kMaxDisplayTextBytes);
     BOS_FUZZ_EXPECT(f.message == utf8::without_deceptive_controls(cut), where());
-    BOS_FUZZ_EXPECT(m.size() <= kMaxDisplayTextBytes || cut.size() + 4 > kMaxDisplayTextBytes, where());
+    BOS_FUZZ_EXPECT(m.size() <= kMaxDisplayTextBytes || cut.size() + 4 > kMaxDisplayTextBytes ||
+                        grapheme::next_boundary(m, cut.size()) > kMaxDisplayTextBytes,
+                    where());
   }
   if (known->second == FrameType::Message || known->second == FrameType::Notification) {
     const bool message_ok = msg != j.end() && msg->is_string();

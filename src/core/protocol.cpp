@@ -12,6 +12,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "core/grapheme.hpp"
 #include "core/limits.hpp"
 #include "core/utf8.hpp"
 
@@ -88,7 +89,8 @@ bool read_string(const json& obj, const char* key, std::size_t max_bytes, std::s
   if (!it->is_string()) return false;
   present = true;
   const auto& s = it->get_ref<const std::string&>();
-  out.assign(utf8::truncate(s, max_bytes));  // nlohmann's lexer already rejected invalid UTF-8
+  // nlohmann's lexer already rejected invalid UTF-8; a cut never splits an emoji or a letter from its accents.
+  out.assign(grapheme::truncate(s, max_bytes));
   return true;
 }
 
