@@ -9,8 +9,11 @@
 //   [SECTION] Overlays            "Novas mensagens", toast, confirmation
 //   [SECTION] Hit rectangles      where the last frame drew what a resident taps or sees (for tests)
 //
-// Text from the network is never a format string: it is drawn with ImDrawList::AddText (no formatting,
-// no "##" id parsing) and every interactive item is under PushID(message seq).
+// Text from the network is never a format string: it is drawn through ui/text_layout (ImDrawList::AddText
+// for what the font covers, glyph-cache images for the rest: no formatting, no "##" id parsing), and every
+// interactive item is under PushID(message seq). Every text the view draws takes that one path (measure /
+// put_text / put_strong), so emoji and every script look the same in bubbles, cards, chips, the typing
+// line, the header and the overlays.
 #include "ui/chat_view.hpp"
 
 #include <algorithm>
@@ -19,8 +22,10 @@
 
 #include "core/utf8.hpp"
 #include "imgui_internal.h"  // ImRect, ImGuiButtonFlags_AllowItemOverlap
+#include "core/grapheme.hpp"
 #include "ui/actions.hpp"
 #include "ui/chat_layout.hpp"
+#include "ui/text_layout.hpp"
 #include "ui/text_util.hpp"
 
 namespace bos::ui {
@@ -49,15 +54,6 @@ constexpr ImU32 kDialogDim = IM_COL32(0, 0, 0, 110);  // behind the confirmation
 constexpr float kFauxBoldStrokeDivisor = 20;      // faux bold: one stroke per this many px of font size
 
 ImU32 with_alpha(ImU32 col, ImU32 alpha) { return (col & kAlphaMask) | alpha; }
-
-// A title in the bold face, or in the regular one drawn twice a stroke apart when there is no bold face.
-void draw_strong(ImDrawList* dl, const Fonts& fonts, float size, ImVec2 pos, ImU32 col, const char* text) {
-  dl->AddText(fonts.bold, size, pos, col, text);
-  if (fonts.bold_synthetic) {
-    const float stroke = std::max(1.0f, std::round(size / kFauxBoldStrokeDivisor));
-    dl->AddText(fonts.bold, size, ImVec2(pos.x + stroke, pos.y), col, text);
-  }
-}
 
 ImU32 status_color(ConnState s) {
   switch (s) {
@@ -88,6 +84,33 @@ void close_popup(const char* str_id) {
 }
 
 }  // namespace
+
+// [SECTION] Text: the one path every text takes -----------------------------------------------------------
+
+TextFace ChatView::face(ImFont* font, float size, bool bold) const {
+  return {font, size > 0 ? size : font->FontSize, fonts_.em_scale, bold};
+}
+
+ImVec2 ChatView::measure(ImFont* font, std::string_view s, float wrap) const {
+  return text_size(s, face(font), wrap, glyphs_);
+}
+
+void ChatView::put_text(ImDrawList* dl, ImFont* font, ImVec2 pos, ImU32 col, std::string_view s, float wrap) const {
+  draw_text(dl, s, face(font), pos, col, wrap, glyphs_);
+}
+
+// A title in the bold face, or in the regular one drawn twice a stroke apart when there is no bold face
+// (the browser's images in it are drawn once, in a bold font).
+void ChatView::put_strong(ImDrawList* dl, float size, ImVec2 pos, ImU32 col, std::string_view s) const {
+  const TextFace f = face(fonts_.bold, size, fonts_.bold_synthetic);
+  static thread_local TextLayout layout;
+  layout_text(layout, s, f, 0, glyphs_);
+  draw_layout(dl, layout, s, f, pos, col, glyphs_);
+  if (fonts_.bold_synthetic) {
+    const float stroke = std::max(1.0f, std::round(size / kFauxBoldStrokeDivisor));
+    draw_layout(dl, layout, s, f, ImVec2(pos.x + stroke, pos.y), col, glyphs_, true);
+  }
+}
 
 Theme Theme::from(const Palette& p) {
   Theme t{};
@@ -120,6 +143,9 @@ Intents ChatView::draw(const ChatModel& chat, const ViewState& state, const View
   unshown_window_ = false;
   lang_ = state.lang;
   theme_ = ctx.dark ? Theme::dark() : Theme::light();
+  fonts_ = ctx.fonts;
+  glyphs_ = ctx.glyphs;
+  if (glyphs_) glyphs_->begin_frame();
   animating_ = ctx.pointer.animating;
   wake_at_ms_ = 0;
   const float d = ctx.dpr;
@@ -136,6 +162,7 @@ Intents ChatView::draw(const ChatModel& chat, const ViewState& state, const View
                    ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoScrollWithMouse);
   ImGui::PopStyleColor();
   ImGui::PopStyleVar(2);
+  ImGui::GetWindowDrawList()->ChannelsSplit(2);  // channel 1: the browser's glyph images (ui/text_layout.hpp)
 
   const float header_h = (kHeaderH + ctx.safe_area.top) * d;
   const float update_h = update_height(state, ctx);
@@ -151,6 +178,7 @@ Intents ChatView::draw(const ChatModel& chat, const ViewState& state, const View
   draw_header(state, ctx, out);
   draw_overlays(state, ctx, list_pos, list_size);
 
+  ImGui::GetWindowDrawList()->ChannelsMerge();
   ImGui::End();
 
   // The countdown in "Nova tentativa em N s" needs one frame per second, nothing more; a toast one when it goes.
@@ -191,7 +219,7 @@ void ChatView::draw_header(const ViewState& state, const ViewContext& ctx, Inten
   ImFont* small = ctx.fonts.small;
   const float tx = lp.x + logo + kLogoGap * d;
   const float title_y = top + h / 2 - bold->FontSize + kTitleNudgeY * d;
-  draw_strong(dl, ctx.fonts, bold->FontSize, ImVec2(tx, title_y), theme_.text, "BuildingOS");
+  put_strong(dl, bold->FontSize, ImVec2(tx, title_y), theme_.text, "BuildingOS");
   const float dot_r = kStatusDotR * d;
   const float sy = top + h / 2 + kStatusLineY * d;
   const ImU32 dot = status_color(state.conn);
@@ -219,15 +247,15 @@ void ChatView::draw_header(const ViewState& state, const ViewContext& ctx, Inten
   const float status_right = right - btn - kStatusMenuGap * d;
   const float status_x = tx + dot_r * 2 + kStatusDotGap * d;
   const float avail = std::max(0.0f, status_right - status_x);
-  // The status line never overflows into the buttons: cut it and add an ellipsis.
+  // The status line never overflows into the buttons: cut it (between clusters) and add an ellipsis.
   std::string shown = status;
-  while (!shown.empty() && small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, shown.c_str(), end_of(shown)).x > avail) {
-    std::string_view v(shown);
-    v = utf8::truncate(v, v.size() > kEllipsisStepBytes ? v.size() - kEllipsisStepBytes : 0);
-    shown = std::string(v) + "\xE2\x80\xA6";
-    if (v.empty()) break;
+  std::string_view kept(status);
+  while (!shown.empty() && measure(small, shown).x > avail) {
+    kept = grapheme::truncate(kept, kept.size() > kEllipsisStepBytes ? kept.size() - kEllipsisStepBytes : 0);
+    shown = std::string(kept) + "\xE2\x80\xA6";
+    if (kept.empty()) break;
   }
-  dl->AddText(small, small->FontSize, ImVec2(status_x, sy), theme_.muted, shown.c_str(), end_of(shown));
+  put_text(dl, small, ImVec2(status_x, sy), theme_.muted, shown);
 
   draw_menu(state, ctx, out);
 }
@@ -236,9 +264,9 @@ float ChatView::banner_height(const ViewState& state, const ViewContext& ctx, fl
   if (!state.show_try_now) return 0;
   const float d = ctx.dpr;
   ImFont* small = ctx.fonts.small;
-  const float chip_w = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, text(lang_, Text::TryNow)).x + 2 * kPadX * d;
+  const float chip_w = measure(small, text(lang_, Text::TryNow)).x + 2 * kPadX * d;
   const float wrap = std::max(kBannerMinWrap * d, width - chip_w - (3 * kMarginX + ctx.safe_area.left + ctx.safe_area.right) * d);
-  const float th = small->CalcTextSizeA(small->FontSize, FLT_MAX, wrap, banner_text(state)).y;
+  const float th = measure(small, banner_text(state), wrap).y;
   return std::max(th, kChipH * d) + 2 * kBannerPadY * d;
 }
 
@@ -255,13 +283,13 @@ void ChatView::draw_banner(const ViewState& state, const ViewContext& ctx, const
   record_area("banner", pos, ImVec2(pos.x + width, pos.y + height));
   dl->AddLine(ImVec2(pos.x, pos.y + height - d), ImVec2(pos.x + width, pos.y + height - d), theme_.separator, d);
   const char* label = text(lang_, Text::TryNow);
-  const float chip_w = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, label).x + 2 * kPadX * d;
+  const float chip_w = measure(small, label).x + 2 * kPadX * d;
   const float right = pos.x + width - (kMarginX + ctx.safe_area.right) * d;
   const float left = pos.x + (kMarginX + ctx.safe_area.left) * d;
   const float wrap = std::max(kBannerMinWrap * d, right - chip_w - kMarginX * d - left);
   const char* reassure = banner_text(state);
-  const float th = small->CalcTextSizeA(small->FontSize, FLT_MAX, wrap, reassure).y;
-  dl->AddText(small, small->FontSize, ImVec2(left, pos.y + (height - th) / 2), theme_.text, reassure, nullptr, wrap);
+  const float th = measure(small, reassure, wrap).y;
+  put_text(dl, small, ImVec2(left, pos.y + (height - th) / 2), theme_.text, reassure, wrap);
   if (chip("##try_now", label, ImVec2(right - chip_w, pos.y + (height - kChipH * d) / 2), small, theme_.accent,
            theme_.accent_text, d, nullptr)) {
     request(Action::TryNow, nullptr, {}, out);
@@ -379,7 +407,7 @@ void ChatView::draw_menu(const ViewState& state, const ViewContext& ctx, Intents
     ImGui::PushFont(ctx.fonts.small);
     ImGui::PushStyleColor(ImGuiCol_Text, theme_.muted);
     const std::string about = format_text_s(lang_, Text::AboutLine, state.version);
-    ImGui::TextUnformatted(about.c_str(), end_of(about));
+    ImGui::TextUnformatted(about.c_str(), about.c_str() + about.size());
     ImGui::PopStyleColor();
     ImGui::PopFont();
     ImGui::EndPopup();
@@ -463,7 +491,7 @@ ChatView::Layout ChatView::layout_message(const ChatMessage& m, const ViewContex
   if (m.temporary || m.role == Role::System) {
     L.centered = true;
     L.wrap = width - 2 * kMarginX * d;
-    L.text_h = small->CalcTextSizeA(small->FontSize, FLT_MAX, L.wrap, shown.data(), shown.data() + shown.size()).y;
+    L.text_h = measure(small, shown, L.wrap).y;
     L.width = width;
     L.height = L.text_h + 2 * kCenteredLinePadY * d;
     L.total = L.height + kRowGap * d;
@@ -482,18 +510,17 @@ ChatView::Layout ChatView::layout_message(const ChatMessage& m, const ViewContex
                            : std::min(width * kBubbleMaxWidthFraction, kBubbleMaxW * d);
   const float extra_left = card ? kStripe * d : 0;
   L.wrap = std::max(kBubbleMinWrap * d, max_w - 2 * kPadX * d - extra_left);
-  const ImVec2 ts = body->CalcTextSizeA(body->FontSize, FLT_MAX, L.wrap, shown.data(), shown.data() + shown.size());
+  const ImVec2 ts = measure(body, shown, L.wrap);
   L.text_h = ts.y;
   float content_w = ts.x;
   float h = kPadY * d + ts.y;
   if (card) h += small->FontSize * kCardTitleFactor;  // the "Aviso" title line
   h += kMetaGap * d + meta_h;                         // time and ticks
-  const float meta_w = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, "00:00").x +
+  const float meta_w = measure(small, "00:00").x +
                        (m.role == Role::User ? small->FontSize * kTickFactor * kTickWidthFactor + kTickGap * d : 0);
   content_w = std::max(content_w, meta_w);
   for (const auto& link : L.links) {
-    const std::string& label = link.label;
-    content_w = std::max(content_w, small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, label.c_str(), end_of(label)).x + 2 * kPadX * d);
+    content_w = std::max(content_w, measure(small, link.label).x + 2 * kPadX * d);
     h += kChipH * d + kMetaGap * d;
   }
   h += kPadY * d;
@@ -611,6 +638,7 @@ void ChatView::draw_list(const ChatModel& chat, const ViewContext& ctx, const Im
   ImGui::PushStyleColor(ImGuiCol_ChildBg, theme_.bg);
   ImGui::BeginChild("##list", size, false, ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
   ImDrawList* dl = ImGui::GetWindowDrawList();
+  dl->ChannelsSplit(2);  // channel 1: the browser's glyph images (ui/text_layout.hpp)
   const float x0 = pos.x + ctx.safe_area.left * d;
 
   // "Novas mensagens" lies over the list, so its button is the list's (the pointer over the list belongs to
@@ -629,9 +657,9 @@ void ChatView::draw_list(const ChatModel& chat, const ViewContext& ctx, const Im
   if (chat.size() == 0 && !chat.agent_typing()) {
     const char* hint = text(lang_, Text::EmptyConversation);
     const float wrap = std::min(width - 2 * kEmptyHintInset * d, kEmptyHintMaxW * d);
-    const ImVec2 ts = ctx.fonts.body->CalcTextSizeA(ctx.fonts.body->FontSize, FLT_MAX, wrap, hint);
+    const ImVec2 ts = measure(ctx.fonts.body, hint, wrap);
     const ImVec2 p(x0 + (width - ts.x) / 2, pos.y + std::max(kEmptyHintMinTop * d, (size.y - ts.y) / 2));
-    dl->AddText(ctx.fonts.body, ctx.fonts.body->FontSize, p, theme_.muted, hint, nullptr, wrap);
+    put_text(dl, ctx.fonts.body, p, theme_.muted, hint, wrap);
   }
 
   // Virtualisation: ImGuiListClipper assumes one height for every item; bubbles differ, so find the
@@ -647,12 +675,11 @@ void ChatView::draw_list(const ChatModel& chat, const ViewContext& ctx, const Im
       case Row::DaySeparator: {
         const std::string label = format_day(it->day, today, lang_);
         ImFont* f = ctx.fonts.small;
-        const ImVec2 ts = f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, label.c_str(), end_of(label));
+        const ImVec2 ts = measure(f, label);
         const ImVec2 p0(origin.x + (width - ts.x) / 2 - kDayPillPadX * d, origin.y + kDayPillTop * d);
         const ImVec2 p1(p0.x + ts.x + 2 * kDayPillPadX * d, p0.y + ts.y + 2 * kDayPillPadY * d);
         dl->AddRectFilled(p0, p1, theme_.chip, (p1.y - p0.y) / 2);
-        dl->AddText(f, f->FontSize, ImVec2(p0.x + kDayPillPadX * d, p0.y + kDayPillPadY * d), theme_.muted, label.c_str(),
-                    end_of(label));
+        put_text(dl, f, ImVec2(p0.x + kDayPillPadX * d, p0.y + kDayPillPadY * d), theme_.muted, label);
         break;
       }
       case Row::Message:
@@ -661,7 +688,7 @@ void ChatView::draw_list(const ChatModel& chat, const ViewContext& ctx, const Im
       case Row::Typing: {
         ImFont* f = ctx.fonts.small;
         const char* label = text(lang_, Text::TypingIndicator);
-        const ImVec2 ts = f->CalcTextSizeA(f->FontSize, FLT_MAX, 0, label);
+        const ImVec2 ts = measure(f, label);
         const ImVec2 p0(origin.x + kMarginX * d, origin.y + kTypingBubbleTop * d);
         const ImVec2 p1(p0.x + ts.x + 2 * kPadX * d + kTypingDotsW * d, p0.y + kTypingBubbleH * d);
         dl->AddRectFilled(p0, p1, theme_.assistant_bubble, kRounding * d);
@@ -670,7 +697,7 @@ void ChatView::draw_list(const ChatModel& chat, const ViewContext& ctx, const Im
           dl->AddCircleFilled(ImVec2(p0.x + kPadX * d + static_cast<float>(i) * kTypingDotSpacing * d, (p0.y + p1.y) / 2),
                               kTypingDotR * d, theme_.muted);
         }
-        dl->AddText(f, f->FontSize, ImVec2(p0.x + kPadX * d + kTypingLabelX * d, (p0.y + p1.y - ts.y) / 2), theme_.muted, label);
+        put_text(dl, f, ImVec2(p0.x + kPadX * d + kTypingLabelX * d, (p0.y + p1.y - ts.y) / 2), theme_.muted, label);
         break;
       }
     }
@@ -696,6 +723,7 @@ void ChatView::draw_list(const ChatModel& chat, const ViewContext& ctx, const Im
     dl->AddRectFilled(t0, ImVec2(t0.x + bar_w, t0.y + thumb_h), with_alpha(theme_.muted, hot ? kScrollHotAlpha : kScrollAlpha),
                       bar_w / 2);
   }
+  dl->ChannelsMerge();
   ImGui::EndChild();
   ImGui::PopStyleColor();
 }
@@ -703,7 +731,7 @@ void ChatView::draw_list(const ChatModel& chat, const ViewContext& ctx, const Im
 // [SECTION] Bubbles -----------------------------------------------------------------------------------
 
 bool ChatView::chip(const char* id, const char* label, ImVec2 pos, ImFont* font, ImU32 bg, ImU32 fg, float dpr, float* w_out) {
-  const ImVec2 ts = font->CalcTextSizeA(font->FontSize, FLT_MAX, 0, label);
+  const ImVec2 ts = measure(font, label);
   const ImVec2 size(ts.x + 2 * kPadX * dpr, kChipH * dpr);
   ImGui::SetCursorScreenPos(pos);
   const bool clicked = ImGui::InvisibleButton(id, size);
@@ -711,7 +739,7 @@ bool ChatView::chip(const char* id, const char* label, ImVec2 pos, ImFont* font,
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const ImU32 fill = hot ? with_alpha(bg, kChipHotAlpha) : bg;
   dl->AddRectFilled(pos, ImVec2(pos.x + size.x, pos.y + size.y), fill, size.y / 2);
-  dl->AddText(font, font->FontSize, ImVec2(pos.x + kPadX * dpr, pos.y + (size.y - ts.y) / 2), fg, label);
+  put_text(dl, font, ImVec2(pos.x + kPadX * dpr, pos.y + (size.y - ts.y) / 2), fg, label);
   if (w_out) *w_out = size.x;
   return clicked;
 }
@@ -761,13 +789,11 @@ void ChatView::draw_message(const ChatMessage& m, const ViewContext& ctx, const 
   ImGui::PushID(static_cast<int>(m.seq >> 31));
   std::string nul_free;
   const std::string_view shown = drawable_text(m.text, nul_free);
-  const char* shown_end = shown.data() + shown.size();
 
   if (L.centered) {
-    const ImVec2 ts = small->CalcTextSizeA(small->FontSize, FLT_MAX, L.wrap, shown.data(), shown_end);
+    const ImVec2 ts = measure(small, shown, L.wrap);
     const ImVec2 p(origin.x + (width - ts.x) / 2, origin.y + kCenteredLinePadY * d);
-    const ImVec4 fine_clip(dl->GetClipRectMin().x, dl->GetClipRectMin().y, dl->GetClipRectMax().x, dl->GetClipRectMax().y);
-    dl->AddText(small, small->FontSize, p, theme_.muted, shown.data(), shown_end, L.wrap, &fine_clip);  // as below
+    put_text(dl, small, p, theme_.muted, shown, L.wrap);  // only its visible lines become vertices (as below)
     ImGui::PopID();
     ImGui::PopID();
     return;
@@ -819,14 +845,14 @@ void ChatView::draw_message(const ChatMessage& m, const ViewContext& ctx, const 
     dl->AddRectFilled(b0, ImVec2(b0.x + kStripe * d, b1.y), stripe, round, ImDrawFlags_RoundCornersLeft);
     cx += kStripe * d;
     const char* title = text(lang_, m.priority == Priority::High ? Text::NoticeHigh : Text::Notice);
-    draw_strong(dl, ctx.fonts, small->FontSize, ImVec2(cx, cy), stripe, title);
+    put_strong(dl, small->FontSize, ImVec2(cx, cy), stripe, title);
     cy += small->FontSize * kCardTitleFactor;
   }
-  // Only the glyphs inside the list become vertices: ImFont::RenderText skips no line of a wrapped text,
-  // and a 16 KB message has 65,536 vertices; past that, the WebGL2 renderer's 16-bit indices wrap and
-  // everything drawn after it vanished (tests/ui/draw_limits_test.cpp).
-  const ImVec4 fine_clip(dl->GetClipRectMin().x, dl->GetClipRectMin().y, dl->GetClipRectMax().x, dl->GetClipRectMax().y);
-  dl->AddText(body, body->FontSize, ImVec2(cx, cy), fg, shown.data(), shown_end, L.wrap, &fine_clip);
+  // Only the glyphs inside the list become vertices (draw_layout culls to the draw list's clip rect):
+  // ImFont::RenderText skips no line of a wrapped text unless given a fine clip rect, and a 16 KB message
+  // has 65,536 vertices; past that, the WebGL2 renderer's 16-bit indices wrap and everything drawn after it
+  // vanished (tests/ui/draw_limits_test.cpp).
+  put_text(dl, body, ImVec2(cx, cy), fg, shown, L.wrap);
   record_area("text", ImVec2(cx, cy), ImVec2(cx + L.wrap, cy + L.text_h), m.id);
   cy += L.text_h;
 
@@ -852,10 +878,10 @@ void ChatView::draw_message(const ChatMessage& m, const ViewContext& ctx, const 
   const std::string time = format_time(m.timestamp_ms, ctx.tz_offset_min);
   const float tick = small->FontSize * kTickFactor;
   const float tick_w = tick * kTickWidthFactor;
-  const ImVec2 time_size = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, time.c_str(), end_of(time));
+  const ImVec2 time_size = measure(small, time);
   float tx = b1.x - kPadX * d - time_size.x;
   if (m.role == Role::User) tx -= tick_w + kTickGap * d;
-  dl->AddText(small, small->FontSize, ImVec2(tx, cy), meta, time.c_str(), end_of(time));
+  put_text(dl, small, ImVec2(tx, cy), meta, time);
   if (m.role == Role::User) draw_ticks(dl, m, ImVec2(b1.x - kPadX * d - tick_w, cy - tick * 0.05f), tick, theme_);
 
   // Actions under the bubble: copy when selected; retry/delete when it could not be sent.
@@ -878,8 +904,7 @@ void ChatView::draw_message(const ChatMessage& m, const ViewContext& ctx, const 
     }
     float total = 0;
     for (const auto& c : chips) {
-      total += small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, text(lang_, action_label(c.action))).x + 2 * kPadX * d +
-               kChipGap * d;
+      total += measure(small, text(lang_, action_label(c.action))).x + 2 * kPadX * d + kChipGap * d;
     }
     if (L.right) ax -= total - kChipGap * d;
     for (const auto& c : chips) {
@@ -895,9 +920,9 @@ void ChatView::draw_message(const ChatMessage& m, const ViewContext& ctx, const 
     if (m.state == MessageState::Failed && !selected) {
       // Say why, next to the buttons.
       const char* why = text(lang_, m.fail_reason == FailReason::TooBig ? Text::MessageTooBig : Text::Failed);
-      const ImVec2 ws = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, why);
+      const ImVec2 ws = measure(small, why);
       const float wx = L.right ? b1.x - total - ws.x - kReasonGap * d : ax;
-      if (wx > origin.x) dl->AddText(small, small->FontSize, ImVec2(wx, ay + (kChipH * d - ws.y) / 2), theme_.error, why);
+      if (wx > origin.x) put_text(dl, small, ImVec2(wx, ay + (kChipH * d - ws.y) / 2), theme_.error, why);
     }
   }
   ImGui::PopID();
@@ -922,7 +947,7 @@ void ChatView::draw_composer_strip(const ViewContext& ctx, const ImVec2& pos, co
 ImRect ChatView::new_messages_pill(const ViewContext& ctx, const ImVec2& list_pos, const ImVec2& list_size) const {
   const float d = ctx.dpr;
   ImFont* small = ctx.fonts.small;
-  const ImVec2 ts = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, text(lang_, Text::NewMessages));
+  const ImVec2 ts = measure(small, text(lang_, Text::NewMessages));
   const float w = ts.x + 2 * kPadX * d + kPillArrowW * d;
   const ImVec2 p(list_pos.x + (list_size.x - w) / 2, list_pos.y + list_size.y - kChipH * d - kPillBottomGap * d);
   return ImRect(p, ImVec2(p.x + w, p.y + kChipH * d));
@@ -934,7 +959,7 @@ void ChatView::draw_overlays(const ViewState& state, const ViewContext& ctx, con
   ImFont* small = ctx.fonts.small;
   if (unseen_below_) {
     const char* label = text(lang_, Text::NewMessages);
-    const ImVec2 ts = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, label);
+    const ImVec2 ts = measure(small, label);
     const ImRect pill = new_messages_pill(ctx, list_pos, list_size);
     const ImVec2 p = pill.Min;
     const float w = pill.GetWidth();
@@ -943,18 +968,16 @@ void ChatView::draw_overlays(const ViewState& state, const ViewContext& ctx, con
     const ImVec2 a(p.x + kPadX * d + 4 * d, p.y + kChipH * d / 2);
     dl->AddTriangleFilled(ImVec2(a.x - 5 * d, a.y - 3 * d), ImVec2(a.x + 5 * d, a.y - 3 * d), ImVec2(a.x, a.y + 4 * d),
                           theme_.accent_text);
-    dl->AddText(small, small->FontSize, ImVec2(p.x + kPadX * d + kPillArrowW * d, p.y + (kChipH * d - ts.y) / 2),
-                theme_.accent_text, label);
+    put_text(dl, small, ImVec2(p.x + kPadX * d + kPillArrowW * d, p.y + (kChipH * d - ts.y) / 2), theme_.accent_text, label);
   }
   const std::string& toast = state.toast;
   if (!toast.empty() && ctx.now_ms < state.toast_until_ms) {
-    const ImVec2 ts = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, toast.c_str(), end_of(toast));
+    const ImVec2 ts = measure(small, toast);
     const ImVec2 size(ts.x + 2 * kPadX * d, kChipH * d);
     const ImVec2 p(list_pos.x + (list_size.x - size.x) / 2, list_pos.y + kToastTopGap * d);
     dl->AddRectFilled(p, ImVec2(p.x + size.x, p.y + size.y), rgb(kToastBg, kToastBgAlpha), size.y / 2);
     record_area("toast", p, ImVec2(p.x + size.x, p.y + size.y), {}, toast);
-    dl->AddText(small, small->FontSize, ImVec2(p.x + kPadX * d, p.y + (size.y - ts.y) / 2), IM_COL32_WHITE, toast.c_str(),
-                end_of(toast));
+    put_text(dl, small, ImVec2(p.x + kPadX * d, p.y + (size.y - ts.y) / 2), IM_COL32_WHITE, toast);
   }
 }
 

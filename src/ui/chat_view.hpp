@@ -20,6 +20,7 @@
 #include "imgui.h"
 #include "ui/actions.hpp"
 #include "ui/fonts.hpp"
+#include "ui/glyph_cache.hpp"
 #include "ui/intents.hpp"
 #include "ui/pointer.hpp"
 #include "ui/text_util.hpp"
@@ -29,6 +30,8 @@
 struct ImRect;  // imgui_internal.h
 
 namespace bos::ui {
+
+struct TextFace;  // ui/text_layout.hpp
 
 // [SECTION] Inputs and outputs ------------------------------------------------------------------------
 
@@ -47,6 +50,8 @@ struct ViewContext {
   bool dark = true;
   Fonts fonts;
   PointerFrame pointer;         // scroll_dy from wheel/drag, this frame
+  // What the font cannot draw, the platform draws (ui/glyph_cache.hpp); null: ImGui's fallback glyph.
+  GlyphCache* glyphs = nullptr;
 };
 
 // Where the platform puts the DOM composer: CSS px from the left and from the bottom of the page.
@@ -156,8 +161,15 @@ class ChatView {
   // Hit rectangles: the last submitted item, or an area that is not an item (chat_view.cpp's last section).
   void record_item(const char* kind, std::string_view id = {}, std::string_view detail = {});
   void record_area(const char* kind, ImVec2 min, ImVec2 max, std::string_view id = {}, std::string_view detail = {});
+  // Every text goes through these (ui/text_layout.hpp): the atlas draws what it covers, the glyph cache the rest.
+  TextFace face(ImFont* font, float size = 0, bool bold = false) const;
+  ImVec2 measure(ImFont* font, std::string_view s, float wrap = 0) const;
+  void put_text(ImDrawList* dl, ImFont* font, ImVec2 pos, ImU32 col, std::string_view s, float wrap = 0) const;
+  void put_strong(ImDrawList* dl, float size, ImVec2 pos, ImU32 col, std::string_view s) const;
 
   Theme theme_ = Theme::dark();
+  Fonts fonts_;                   // this frame's (ctx.fonts)
+  GlyphCache* glyphs_ = nullptr;  // this frame's (ctx.glyphs)
   std::vector<Row> rows_;
   std::unordered_map<uint64_t, CachedHeight> heights_;
   bool rows_dirty_ = true;

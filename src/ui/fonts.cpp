@@ -2,6 +2,8 @@
 #include "ui/fonts.hpp"
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 namespace bos::ui {
 
@@ -14,7 +16,35 @@ constexpr int kOversampleV = 1;
 constexpr float kFrameRounding = 10;   // CSS px
 constexpr float kPopupRounding = 10;
 constexpr float kTouchExtraPadding = 4;
+uint32_t be32(const unsigned char* p) { return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3]; }
+int be16(const unsigned char* p) { return (p[0] << 8) | p[1]; }
+int be16s(const unsigned char* p) { const int v = be16(p); return v >= 0x8000 ? v - 0x10000 : v; }
 }  // namespace
+
+float em_scale_of(FontBytes face) {
+  // The sfnt table directory: 12 bytes, then 16 per table (tag, checksum, offset, length).
+  const auto* d = static_cast<const unsigned char*>(face.data);
+  const auto n = static_cast<std::size_t>(face.size);
+  if (!d || n < 12) return 1.0f;
+  const std::size_t tables = static_cast<std::size_t>(be16(d + 4));
+  long units = 0, ascender = 0, descender = 0;
+  bool head = false, hhea = false;
+  for (std::size_t i = 0; i < tables && 12 + 16 * (i + 1) <= n; ++i) {
+    const unsigned char* r = d + 12 + 16 * i;
+    const std::size_t off = be32(r + 8), len = be32(r + 12);
+    if (off > n || len > n - off) continue;
+    if (std::memcmp(r, "head", 4) == 0 && len >= 20) {
+      units = be16(d + off + 18);
+      head = true;
+    } else if (std::memcmp(r, "hhea", 4) == 0 && len >= 8) {
+      ascender = be16s(d + off + 4);
+      descender = be16s(d + off + 6);
+      hhea = true;
+    }
+  }
+  if (!head || !hhea || units <= 0 || ascender - descender <= 0) return 1.0f;
+  return static_cast<float>(units) / static_cast<float>(ascender - descender);
+}
 
 Fonts build_fonts(ImGuiIO& io, FontBytes regular, FontBytes bold, float dpr, bool large_text) {
   const float scale = dpr * (large_text ? kLargeTextScale : 1.0f);
@@ -35,6 +65,7 @@ Fonts build_fonts(ImGuiIO& io, FontBytes regular, FontBytes bold, float dpr, boo
   fonts.small = add(regular, std::round(kSmallFontPx * scale));
   fonts.bold = add(bold.data ? bold : regular, std::round(kTitleFontPx * scale));
   fonts.bold_synthetic = bold.data == nullptr;
+  fonts.em_scale = regular.data ? em_scale_of(regular) : 1.0f;
   io.Fonts->Build();
   io.FontDefault = fonts.body;
   return fonts;

@@ -9,6 +9,7 @@
 
 #include <cstdio>
 
+#include "core/grapheme.hpp"
 #include "core/utf8.hpp"
 
 namespace bos::ui {
@@ -43,6 +44,50 @@ bool is_link_char(unsigned char c) {
   // Anything but whitespace, controls, quotes and angle brackets; non-ASCII (IRIs) is allowed.
   return c > 0x20 && c != 0x7F && c != '"' && c != '<' && c != '>' && c != '`';
 }
+
+// An emoji ends a link, and a link may follow one ("Veja 👉https://..."): residents put emoji around links,
+// never in them. Emoji pieces count too (VS16, keycap, skin tones, flags' letters, tags).
+bool is_emoji(char32_t c) {
+  return grapheme::props(c).extended_pictographic() || c == 0xFE0F || c == 0x20E3 || (c >= 0x1F1E6 && c <= 0x1F1FF) ||
+         (c >= 0x1F3FB && c <= 0x1F3FF) || (c >= 0xE0020 && c <= 0xE007F);
+}
+
+bool emoji_before(std::string_view text, std::size_t i) {
+  if (i == 0 || static_cast<unsigned char>(text[i - 1]) < 0x80) return false;
+  std::size_t j = i - 1;
+  while (j > 0 && (static_cast<unsigned char>(text[j]) & 0xC0) == 0x80) --j;
+  char32_t cp = 0;
+  return utf8::decode(text, j, cp) == i - j && is_emoji(cp);
+}
+
+// Where a link that starts at `i` ends: at a space, quote or emoji, then back to a cluster boundary (a link
+// never takes half of "1️⃣" or of an accented letter).
+std::size_t link_end(std::string_view text, std::size_t i) {
+  std::size_t end = i;
+  while (end < text.size()) {
+    const auto c = static_cast<unsigned char>(text[end]);
+    if (c < 0x80) {
+      if (!is_link_char(c)) break;
+      ++end;
+      continue;
+    }
+    char32_t cp = 0;
+    const std::size_t len = utf8::decode(text, end, cp);
+    if (len == 0) {
+      ++end;  // invalid bytes stay in (repaired below), as before
+      continue;
+    }
+    if (is_emoji(cp)) break;
+    end += len;
+  }
+  std::size_t boundary = i;
+  while (boundary < end) {
+    const std::size_t next = grapheme::next_boundary(text, boundary);
+    if (next > end) break;
+    boundary = next;
+  }
+  return boundary;
+}
 }  // namespace
 
 std::vector<std::string> find_links(std::string_view text, std::size_t max_links) {
@@ -50,7 +95,8 @@ std::vector<std::string> find_links(std::string_view text, std::size_t max_links
   std::size_t i = 0;
   while (i < text.size() && out.size() < max_links) {
     const auto rest = text.substr(i);
-    const bool at_word_start = i == 0 || !is_link_char(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '(';
+    const bool at_word_start =
+        i == 0 || !is_link_char(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '(' || emoji_before(text, i);
     std::size_t prefix = 0;
     if (at_word_start) {
       if (starts_with_ci(rest, "https://")) prefix = 8;
@@ -61,8 +107,7 @@ std::vector<std::string> find_links(std::string_view text, std::size_t max_links
       ++i;
       continue;
     }
-    std::size_t end = i;
-    while (end < text.size() && is_link_char(static_cast<unsigned char>(text[end]))) ++end;
+    std::size_t end = link_end(text, i);
     // Trailing punctuation belongs to the sentence, not the link.
     while (end > i + prefix) {
       const char c = text[end - 1];
@@ -91,18 +136,11 @@ std::string link_label(std::string_view link, std::size_t max_chars) {
   std::string_view s = link;
   if (starts_with_ci(s, "https://")) s.remove_prefix(8);
   else if (starts_with_ci(s, "http://")) s.remove_prefix(7);
-  if (utf8::count_codepoints(s) <= max_chars) return std::string(s);
-  // Cut on a code point and mark the cut.
-  std::string out;
-  std::size_t count = 0;
-  char32_t cp = 0;
-  for (std::size_t i = 0; i < s.size() && count + 1 < max_chars; ++count) {
-    const auto len = utf8::decode(s, i, cp);
-    if (len == 0) break;
-    out.append(s.substr(i, len));
-    i += len;
-  }
-  return out + "\xE2\x80\xA6";
+  if (grapheme::count(s) <= max_chars) return std::string(s);
+  // Cut between clusters (never inside an emoji or after half an accent) and mark the cut.
+  std::size_t cut = 0;
+  for (std::size_t count = 0; cut < s.size() && count + 1 < max_chars; ++count) cut = grapheme::next_boundary(s, cut);
+  return std::string(s.substr(0, cut)) + "\xE2\x80\xA6";
 }
 
 // [SECTION] Safe links ----------------------------------------------------------------------------------

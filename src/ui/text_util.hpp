@@ -13,11 +13,12 @@ namespace bos::ui {
 
 // A longer "link" is not one (and would not fit a chip): it stays plain text.
 inline constexpr std::size_t kMaxLinkBytes = 2048;
-// http(s):// and www. links in `text`, trailing punctuation trimmed; at most `max_links`, each ≤ kMaxLinkBytes.
+// http(s):// and www. links in `text`, trailing punctuation trimmed, ended by a space, a quote or an emoji
+// and always on a grapheme cluster boundary; at most `max_links`, each ≤ kMaxLinkBytes.
 std::vector<std::string> find_links(std::string_view text, std::size_t max_links = 5);
 // The URL to open for a found link ("www.x" → "https://www.x"); "" if it is not http(s).
 std::string link_target(std::string_view link);
-// A short label for a link chip: host + the start of the path, ≤ `max_chars` code points.
+// A short label for a link chip: host + the start of the path, ≤ `max_chars` grapheme clusters.
 std::string link_label(std::string_view link, std::size_t max_chars = 40);
 
 // A message's text as the screen and the live log show it. Dear ImGui stops drawing and measuring at
