@@ -2,7 +2,8 @@
 //
 // Index
 //   [SECTION] State, time, wake-ups    render on demand: the main loop pauses when nothing changes
-//   [SECTION] Fonts and scale          Noto Sans subset, rebuilt when the pixel ratio or text size changes
+//   [SECTION] Fonts and scale          Noto Sans subset, rebuilt when the pixel ratio or text size changes;
+//                                      the rest of every script comes from the glyph cache (wasm/glyphs.cpp)
 //   [SECTION] Input                    mouse, touch, wheel (html5 callbacks, not GLFW: see ui/pointer.hpp)
 //   [SECTION] Frame                    canvas size, ImGui frame, intents to App::apply, composer placement
 //   [SECTION] WebGL                    context creation, loss and restore
@@ -159,6 +160,7 @@ void rebuild_fonts() {
   ImGui::GetStyle() = ui::make_style(s.dpr);  // style sizes follow the pixel ratio too
   s.font_dpr = s.dpr;
   s.font_large = large;
+  s.glyphs.clear();  // new sizes: the browser's glyphs are measured and drawn again
   s.view.invalidate_layout();
 }
 
@@ -277,6 +279,7 @@ void frame() {
   ctx.dark = s.dark;
   ctx.fonts = s.fonts;
   ctx.pointer = pf;
+  ctx.glyphs = &s.glyphs;
   const ui::Intents intents = s.view.draw(s.app->engine().chat(), s.app->view_state(ctx.now_ms), ctx);
   ImGui::Render();
 
@@ -338,6 +341,7 @@ EM_BOOL on_context_restored(int, const void*, void*) {
   emscripten_webgl_make_context_current(s.gl_context);
   ImGui_ImplOpenGL3_Shutdown();
   ImGui_ImplOpenGL3_Init("#version 300 es");
+  reset_glyph_texture();  // the browser's glyphs are drawn again as they come into view
   s.gl_lost = false;
   s.font_dpr = 0;  // rebuild the font texture on the next frame
   s.width_px = s.height_px = 0;
@@ -463,6 +467,7 @@ int main() {
   io.ConfigWindowsMoveFromTitleBarOnly = true;
   io.MouseDrawCursor = false;
   ImGui_ImplOpenGL3_Init("#version 300 es");
+  reset_glyph_texture();
   s.gl_ready = true;
   wake();
   return 0;

@@ -12,6 +12,7 @@
 #include "app/app.hpp"
 #include "ui/chat_view.hpp"
 #include "ui/fonts.hpp"
+#include "ui/glyph_cache.hpp"
 #include "ui/page_twins.hpp"
 #include "ui/pointer.hpp"
 
@@ -43,12 +44,29 @@ class WebPort final : public app::Port {
   std::map<uint32_t, EMSCRIPTEN_WEBSOCKET_T> sockets;
 };
 
+// What the ImGui font cannot draw: measured and drawn by the page (wasm/glyphs.js), kept in one texture
+// (wasm/glyphs.cpp). The glyph cache (ui/glyph_cache.hpp) decides what, where and when.
+class WebGlyphs final : public ui::GlyphRasterizer {
+ public:
+  ui::GlyphMetrics measure(std::string_view text, const ui::GlyphStyle& style) override;
+  bool rasterize(std::string_view text, const ui::GlyphStyle& style, int w, int h, float pen_x, float baseline_y,
+                 uint8_t* rgba) override;
+  void upload(int x, int y, int w, int h, const uint8_t* rgba) override;
+  void create_texture(int size);  // a new, empty texture (at start, after a context loss)
+
+  unsigned texture = 0;   // GL name
+  double raster_ms = 0;   // time spent drawing and uploading new glyphs (the bench divides by rasterisations)
+  double measure_ms = 0;
+};
+
 struct State {
   WebPort port;
   app::App* app = nullptr;
   ui::ChatView view;
   ui::PageTwins twins;       // the canvas's accessible DOM twins (twins.cpp)
   ui::Pointer pointer;
+  WebGlyphs web_glyphs;
+  ui::GlyphCache glyphs{&web_glyphs};
   // rendering
   int gl_context = 0;
   bool gl_lost = false;
@@ -84,6 +102,8 @@ void after_event();          // re-arm the deadline timer after any event reache
 // Brings the page's accessible twins up to date with what the canvas shows (twins.cpp); once per frame.
 void sync_twins(int64_t now);
 void rebuild_fonts();
+// A new glyph texture (at start and after a WebGL context loss): every glyph is rasterised again on next sight.
+void reset_glyph_texture();
 std::string page_string(int which);
 std::string stored(const std::string& key);
 // Boots the app (pre.js calls it once it knows which other tabs are open) and later takes over what

@@ -103,7 +103,7 @@ void ChatView::put_text(ImDrawList* dl, ImFont* font, ImVec2 pos, ImU32 col, std
 // (the browser's images in it are drawn once, in a bold font).
 void ChatView::put_strong(ImDrawList* dl, float size, ImVec2 pos, ImU32 col, std::string_view s) const {
   const TextFace f = face(fonts_.bold, size, fonts_.bold_synthetic);
-  static thread_local TextLayout layout;
+  static TextLayout layout;
   layout_text(layout, s, f, 0, glyphs_);
   draw_layout(dl, layout, s, f, pos, col, glyphs_);
   if (fonts_.bold_synthetic) {

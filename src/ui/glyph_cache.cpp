@@ -12,6 +12,13 @@ constexpr int kChromaThreshold = 48;  // max-min of a pixel's channels: above it
 constexpr int kOpaqueEnough = 64;     // ...and it counts only where the glyph has ink
 constexpr int kColouredPixels = 3;    // an emoji has thousands; anti-aliasing rounding has none
 constexpr int kShelfSlackDivisor = 3; // a glyph may use a shelf up to a third taller than itself
+constexpr uint64_t kFnvOffset = 14695981039346656037ull;
+constexpr uint64_t kFnvPrime = 1099511628211ull;
+
+uint64_t fnv1a(std::string_view s, uint64_t h) {
+  for (const char c : s) h = (h ^ static_cast<unsigned char>(c)) * kFnvPrime;
+  return h;
+}
 
 bool has_colour(const uint8_t* px, std::size_t n) {
   int found = 0;
@@ -28,28 +35,29 @@ bool has_colour(const uint8_t* px, std::size_t n) {
 GlyphCache::GlyphCache(GlyphRasterizer* platform, int texture_size)
     : platform_(platform), size_(std::clamp(texture_size, 16, kMaxTextureSize)) {}
 
-const std::string& GlyphCache::key_of(std::string_view text, const GlyphStyle& style) {
-  key_.clear();
+GlyphCache::Entry& GlyphCache::entry(std::string_view text, const GlyphStyle& style) {
   char head[3 * sizeof(float) + 2];
   std::memcpy(head, &style.em_px, sizeof(float));
   std::memcpy(head + sizeof(float), &style.line_px, sizeof(float));
   std::memcpy(head + 2 * sizeof(float), &style.ascent_px, sizeof(float));
   head[3 * sizeof(float)] = static_cast<char>(style.face);
   head[3 * sizeof(float) + 1] = style.rtl ? 1 : 0;
-  key_.append(head, sizeof head);
-  key_.append(text);
-  return key_;
+  const uint64_t key = fnv1a(text, fnv1a(std::string_view(head, sizeof head), kFnvOffset));
+  const auto it = entries_.find(key);
+  if (it != entries_.end()) return it->second;
+  if (entries_.size() >= kMaxMetrics) {
+    // Bounded: forget what is only measured (what is still shown is measured again); keep what is resident.
+    for (auto e = entries_.begin(); e != entries_.end();) e = e->second.shelf < 0 ? entries_.erase(e) : std::next(e);
+  }
+  Entry& e = entries_[key];
+  ++stats_.measured;
+  e.metrics = platform_->measure(text, style);
+  return e;
 }
 
 const GlyphMetrics& GlyphCache::metrics(std::string_view text, const GlyphStyle& style) {
   static const GlyphMetrics kNone;
-  if (!platform_) return kNone;
-  const std::string& k = key_of(text, style);
-  const auto it = metrics_.find(k);
-  if (it != metrics_.end()) return it->second;
-  if (metrics_.size() >= kMaxMetrics) metrics_.clear();  // bounded; what is still shown is measured again
-  ++stats_.measured;
-  return metrics_.emplace(k, platform_->measure(text, style)).first->second;
+  return platform_ ? entry(text, style).metrics : kNone;
 }
 
 int GlyphCache::place(int w, int h) {
@@ -63,20 +71,19 @@ int GlyphCache::place(int w, int h) {
   }
   if (best >= 0) return best;
   auto evict = [&](Shelf& s) {
-    for (const auto& k : s.keys) images_.erase(k);
-    stats_.evicted_glyphs += s.keys.size();
+    for (Entry* e : s.glyphs) e->shelf = -1;
+    stats_.evicted_glyphs += s.glyphs.size();
+    stats_.resident -= s.glyphs.size();
     ++stats_.evicted_shelves;
-    s.keys.clear();
+    s.glyphs.clear();
     s.x = 0;
   };
   // The bottom shelves nobody drew this frame give their rows back (so a texture filled with one size can
   // take shelves of another).
-  if (next_y_ + h > size_) {
-    while (!shelves_.empty() && shelves_.back().used < frame_ && next_y_ + h > size_) {
-      evict(shelves_.back());
-      next_y_ = shelves_.back().y;
-      shelves_.pop_back();
-    }
+  while (next_y_ + h > size_ && !shelves_.empty() && shelves_.back().used < frame_) {
+    evict(shelves_.back());
+    next_y_ = shelves_.back().y;
+    shelves_.pop_back();
   }
   if (next_y_ + h <= size_) {
     shelves_.push_back({next_y_, h, 0, frame_, {}});
@@ -87,26 +94,21 @@ int GlyphCache::place(int w, int h) {
   int oldest = -1;
   for (int i = 0; i < static_cast<int>(shelves_.size()); ++i) {
     const Shelf& s = shelves_[static_cast<std::size_t>(i)];
-    if (s.used < frame_ && s.h >= h && (oldest < 0 || s.used < shelves_[static_cast<std::size_t>(oldest)].used)) {
-      oldest = i;
-    }
+    if (s.used < frame_ && s.h >= h && (oldest < 0 || s.used < shelves_[static_cast<std::size_t>(oldest)].used)) oldest = i;
   }
   if (oldest < 0) return -1;
   evict(shelves_[static_cast<std::size_t>(oldest)]);
-  stats_.resident = images_.size();
   return oldest;
 }
 
 const GlyphImage* GlyphCache::image(std::string_view text, const GlyphStyle& style) {
   if (!platform_) return nullptr;
-  {
-    const auto it = images_.find(key_of(text, style));
-    if (it != images_.end()) {
-      shelves_[static_cast<std::size_t>(it->second.shelf)].used = frame_;
-      return &it->second.image;
-    }
+  Entry& e = entry(text, style);
+  if (e.shelf >= 0) {
+    shelves_[static_cast<std::size_t>(e.shelf)].used = frame_;
+    return &e.image;
   }
-  const GlyphMetrics m = metrics(text, style);
+  const GlyphMetrics& m = e.metrics;
   const int x0 = static_cast<int>(std::floor(std::min(0.0f, m.left))) - 1;
   const int x1 = static_cast<int>(std::ceil(std::max(m.advance, m.right))) + 1;
   const int w = std::clamp(x1 - x0, 1, static_cast<int>(max_image_width()));
@@ -118,38 +120,36 @@ const GlyphImage* GlyphCache::image(std::string_view text, const GlyphStyle& sty
     return nullptr;
   }
   Shelf& shelf = shelves_[static_cast<std::size_t>(si)];
-  const int sx = shelf.x, sy = shelf.y;
   pixels_.assign(static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * 4, 0);
   ++stats_.rasterized;
   const bool ok = platform_->rasterize(text, style, w, h, static_cast<float>(-x0), static_cast<float>(pad) + style.ascent_px,
                                        pixels_.data());
   if (!ok) ++stats_.failed;  // kept as a blank image: not tried again every frame
-  Entry e;
-  e.shelf = si;
-  e.image.coloured = ok && has_colour(pixels_.data(), pixels_.size());
-  platform_->upload(sx, sy, w, h, pixels_.data());
+  platform_->upload(shelf.x, shelf.y, w, h, pixels_.data());
   const float inv = 1.0f / static_cast<float>(size_);
-  e.image.u0 = static_cast<float>(sx) * inv;
-  e.image.v0 = static_cast<float>(sy) * inv;
-  e.image.u1 = static_cast<float>(sx + w) * inv;
-  e.image.v1 = static_cast<float>(sy + h) * inv;
-  e.image.x = static_cast<float>(x0);
-  e.image.y = static_cast<float>(-pad);
-  e.image.w = static_cast<float>(w);
-  e.image.h = static_cast<float>(h);
+  GlyphImage& img = e.image;
+  img.coloured = ok && has_colour(pixels_.data(), pixels_.size());
+  img.u0 = static_cast<float>(shelf.x) * inv;
+  img.v0 = static_cast<float>(shelf.y) * inv;
+  img.u1 = static_cast<float>(shelf.x + w) * inv;
+  img.v1 = static_cast<float>(shelf.y + h) * inv;
+  img.x = static_cast<float>(x0);
+  img.y = static_cast<float>(-pad);
+  img.w = static_cast<float>(w);
+  img.h = static_cast<float>(h);
   shelf.x += w + kGutterPx;
   shelf.used = frame_;
-  const std::string& k = key_of(text, style);
-  shelf.keys.push_back(k);
-  auto& slot = images_[k];
-  slot = e;
-  stats_.resident = images_.size();
+  shelf.glyphs.push_back(&e);
+  e.shelf = si;
+  ++stats_.resident;
   stats_.shelves = shelves_.size();
-  return &slot.image;
+  return &img;
 }
 
 void GlyphCache::reset_texture() {
-  images_.clear();
+  for (Shelf& s : shelves_) {
+    for (Entry* e : s.glyphs) e->shelf = -1;
+  }
   shelves_.clear();
   next_y_ = 0;
   stats_.resident = 0;
@@ -159,7 +159,7 @@ void GlyphCache::reset_texture() {
 
 void GlyphCache::clear() {
   reset_texture();
-  metrics_.clear();
+  entries_.clear();
 }
 
 }  // namespace bos::ui

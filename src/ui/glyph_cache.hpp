@@ -6,13 +6,12 @@
 //
 // Bounds: the texture is at most kMaxTextureSize² (RGBA); it is filled in shelves (rows of one height) and
 // the least recently drawn shelf is evicted whole when a new glyph does not fit; a shelf drawn in the
-// current frame is never evicted (its glyphs would show the newcomer). Measurements are kept separately
-// (they are cheap, and a layout needs them for every message, not only the visible ones) up to
-// kMaxMetrics entries, then forgotten all at once.
+// current frame is never evicted (its glyphs would show the newcomer). Measurements outlive their images
+// (a layout needs them for every message, not only the visible ones): up to kMaxMetrics texts, then the
+// ones not in the texture are forgotten at once.
 #pragma once
 #include <cstddef>
 #include <cstdint>
-#include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -113,25 +112,26 @@ class GlyphCache {
   const GlyphCacheStats& stats() const { return stats_; }
 
  private:
+  struct Entry {
+    GlyphMetrics metrics;
+    GlyphImage image;
+    int shelf = -1;  // -1: measured only, not in the texture
+  };
   struct Shelf {
     int y = 0, h = 0, x = 0;  // x: the first free column
     uint64_t used = 0;         // the last frame one of its glyphs was drawn
-    std::vector<std::string> keys;
+    std::vector<Entry*> glyphs;  // map nodes stay put until erased, and resident ones never are
   };
-  struct Entry {
-    GlyphImage image;
-    int shelf = -1;
-  };
-  const std::string& key_of(std::string_view text, const GlyphStyle& style);
+  Entry& entry(std::string_view text, const GlyphStyle& style);
   int place(int w, int h);  // a shelf with room for w×h, or -1
 
   GlyphRasterizer* platform_;
   void* texture_id_ = nullptr;
   int size_;
   uint64_t frame_ = 1;
-  std::string key_;
-  std::unordered_map<std::string, GlyphMetrics> metrics_;
-  std::unordered_map<std::string, Entry> images_;
+  // Measured texts by a 64-bit FNV-1a hash of style and text (a collision among 8,192 texts: ~1e-12), the
+  // resident ones with their image.
+  std::unordered_map<uint64_t, Entry> entries_;
   std::vector<Shelf> shelves_;
   int next_y_ = 0;  // the first row no shelf uses
   std::vector<uint8_t> pixels_;

@@ -19,8 +19,6 @@ namespace bos::ui {
 
 namespace {
 
-constexpr char32_t kReplacement = 0xFFFD;
-
 bool is_breaking_space(char32_t c) {
   // U+00A0, U+2007 and U+202F are spaces that do not break; they are ordinary glyphs here.
   return c == 0x20 || c == 0x09 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A && c != 0x2007) || c == 0x205F ||
@@ -502,10 +500,10 @@ void layout_text(TextLayout& out, std::string_view text, const TextFace& face, f
   }
   out.plain = false;
   // Scratch kept between calls: a frame lays out many texts.
-  static thread_local std::vector<Cluster> clusters;
-  static thread_local std::vector<Token> toks;
-  static thread_local std::vector<Item> items;
-  static thread_local std::vector<Line> lines;
+  static std::vector<Cluster> clusters;
+  static std::vector<Token> toks;
+  static std::vector<Item> items;
+  static std::vector<Line> lines;
   cluster_text(text, face, clusters);
   const Builder builder{text, face, *glyphs, clusters};
   builder.tokens(toks);
@@ -517,7 +515,7 @@ void layout_text(TextLayout& out, std::string_view text, const TextFace& face, f
 }
 
 ImVec2 text_size(std::string_view text, const TextFace& face, float wrap_w, GlyphCache* glyphs) {
-  static thread_local TextLayout scratch;
+  static TextLayout scratch;
   layout_text(scratch, text, face, wrap_w, glyphs);
   return scratch.size;
 }
@@ -562,7 +560,7 @@ void draw_layout(ImDrawList* dl, const TextLayout& L, std::string_view text, con
 
 void draw_text(ImDrawList* dl, std::string_view text, const TextFace& face, ImVec2 pos, ImU32 col, float wrap_w,
                GlyphCache* glyphs) {
-  static thread_local TextLayout scratch;
+  static TextLayout scratch;
   layout_text(scratch, text, face, wrap_w, glyphs);
   draw_layout(dl, scratch, text, face, pos, col, glyphs);
 }
