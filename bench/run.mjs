@@ -21,7 +21,7 @@ import { execFileSync } from 'node:child_process';
 import { cleanupAll } from './lib/proc.mjs';
 import { ROOT, log, summary, median, percentile, round } from './lib/util.mjs';
 import { DEVSERVER, startDevserver } from './lib/servers.mjs';
-import { loadSession, burstSession, stageSite, nameConfig, CHROMIUM, CHROMIUM_ARGS } from './lib/pages.mjs';
+import { loadSession, burstSession, stageSite, nameConfig, EMOJI_MIX, CHROMIUM, CHROMIUM_ARGS } from './lib/pages.mjs';
 import { recordFrames } from './lib/frames.mjs';
 import { engineThroughput, idleHour } from './lib/engine.mjs';
 import { loadServer } from './lib/serverload.mjs';
@@ -128,6 +128,18 @@ async function pagesAndBurst(P, groups, raw) {
             problems: s.problems,
           });
         }
+      }
+      // The same on the product with 30 % of the messages holding emoji (issue 17): the glyph cache's cost.
+      raw.burst.emoji = [];
+      for (let r = 0; r < P.runs; r++) {
+        log(`burst: run ${r + 1}/${P.runs}: ours, 30 % of messages with emoji`);
+        const s = await burstSession(urls.ours, server, { ...P, suffixes: EMOJI_MIX });
+        raw.burst.emoji.push({
+          ...s.burst,
+          history: { workMedianMs: median(s.history.work), workP95Ms: percentile(s.history.work, 95) },
+          glyphs: s.glyphs,
+          problems: s.problems,
+        });
       }
     }
   } finally {
@@ -266,6 +278,24 @@ function buildRows(P, raw) {
     row(`long history ${P.history}: frame work, p95 (ms)`, f95O, f95B, 'info', null, 2);
     const iO = col(o, (x) => x.history.intervalMedianMs), iB = col(b, (x) => x.history.intervalMedianMs);
     row(`long history ${P.history}: frame interval, median (ms)`, iO, iB, 'info', null, 1);
+    const e = raw.burst.emoji || [];
+    if (e.length) {
+      // "ours" is the product with 30 % emoji messages, "baseline" the product without (the runs above).
+      const ewO = col(e, (x) => x.worstFrameMs);
+      row(`burst ${P.burst}, 30 % with emoji: worst frame (ms) vs without`, ewO, wO, '≤ 50 ms', med(ewO) <= 50);
+      const edO = col(e, (x) => x.ms);
+      row(`burst ${P.burst}, 30 % with emoji: all rendered after (ms) vs without`, edO, dO, 'info', null, 0);
+      const efO = col(e, (x) => x.history.workMedianMs);
+      row(`long history ${P.history}, 30 % with emoji: frame work, median (ms) vs without`, efO, fO, '≤ 16 ms', med(efO) <= 16, 2);
+      const ef95 = col(e, (x) => x.history.workP95Ms);
+      row(`long history ${P.history}, 30 % with emoji: frame work, p95 (ms) vs without`, ef95, f95O, 'info', null, 2);
+      const perGlyph = col(e, (x) => (x.glyphs && x.glyphs.rasterized ? x.glyphs.rasterMs / x.glyphs.rasterized : NaN));
+      row('new glyph: rasterise + upload (ms per glyph)', perGlyph, 'n/a', 'info', null, 3, NaN);
+      const perMeasure = col(e, (x) => (x.glyphs && x.glyphs.measured ? x.glyphs.measureMs / x.glyphs.measured : NaN));
+      row('new glyph: measure (ms per text)', perMeasure, 'n/a', 'info', null, 3, NaN);
+      const ras = col(e, (x) => (x.glyphs ? x.glyphs.rasterized : NaN));
+      row('glyphs rasterised in the whole session (90 distinct emoji sent)', ras, 'n/a', 'info', null, 0, NaN);
+    }
   }
   if (raw.engine) {
     const n = col(raw.engine.runs, (x) => x.native.msgs_per_s);
@@ -412,7 +442,7 @@ async function main() {
     `time: ${Object.entries(timings).map(([k, v]) => `${k} ${v} s`).join(', ')}\n`);
   const mobileVisits = ['ours', 'baseline'].flatMap((k) => [...(raw.mobile?.[k] || []).flatMap((x) => [x.first, x.repeat]),
     ...(raw.mobile?.slow?.[k] || [])]).filter(Boolean);
-  const problems = [...mobileVisits, ...(raw.pages?.ours || []), ...(raw.pages?.baseline || []), ...(raw.burst?.ours || []), ...(raw.burst?.baseline || [])]
+  const problems = [...mobileVisits, ...(raw.pages?.ours || []), ...(raw.pages?.baseline || []), ...(raw.burst?.ours || []), ...(raw.burst?.baseline || []), ...(raw.burst?.emoji || [])]
     .flatMap((x) => x.problems || []);
   if (problems.length) process.stderr.write(`page errors seen during the run:\n  ${[...new Set(problems)].join('\n  ')}\n`);
   return opts.strict && failed.length ? 3 : 0;

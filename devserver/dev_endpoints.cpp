@@ -141,6 +141,19 @@ HttpResponse Server::handle_dev(const HttpRequest& req, std::string_view path, s
       if (!p) return simple_response(&req, 400, "text_prefix must be a string");
       prefix = *p;
     }
+    // Optional: message i ends with text_suffixes[(i - 1) % n] (the bench mixes emoji into some messages).
+    std::vector<std::string> suffixes;
+    if (body->contains("text_suffixes")) {
+      const auto& a = *body->find("text_suffixes");
+      if (!a.is_array() || a.size() > kMaxBurstSuffixes) {
+        return simple_response(&req, 400, "text_suffixes must be an array of at most " +
+                                              std::to_string(kMaxBurstSuffixes) + " strings");
+      }
+      for (const auto& v : a) {
+        if (!v.is_string()) return simple_response(&req, 400, "text_suffixes must hold strings only");
+        suffixes.push_back(v.get<std::string>());
+      }
+    }
     std::size_t sent = 0, reached = 0;
     const auto user = users_.find(*user_id);
     const std::vector<std::string> ids = user == users_.end() ? std::vector<std::string>{} : user->second.connection_ids;
@@ -153,7 +166,9 @@ HttpResponse Server::handle_dev(const HttpRequest& req, std::string_view path, s
       for (std::int64_t i = 1; i <= *count; ++i) {
         const std::string json = py_dumps(ordered_json{{"type", "message"},
                                                        {"role", "assistant"},
-                                                       {"message", prefix + std::to_string(i)},
+                                                       {"message", prefix + std::to_string(i) +
+                                                                     (suffixes.empty() ? std::string()
+                                                                                       : suffixes[static_cast<std::size_t>(i - 1) % suffixes.size()])},
                                                        {"timestamp", ts},
                                                        {"session_id", conn->setup().session_id}});
         const SendResult result =

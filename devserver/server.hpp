@@ -43,6 +43,7 @@ inline constexpr std::size_t kMaxHttpBodyBytes = 131072;  // @connections POST l
 inline constexpr std::size_t kMaxUrlBytes = 4096;         // API Gateway's URL limit
 inline constexpr std::int64_t kCloseHandshakeTimeoutMs = 2000;
 inline constexpr std::size_t kMaxBurstCount = 1000000;
+inline constexpr std::size_t kMaxBurstSuffixes = 1000;  // /__dev/burst's text_suffixes
 
 struct Stats {
   std::uint64_t total_connections = 0;

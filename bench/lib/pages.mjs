@@ -217,7 +217,7 @@ export async function loadSession(url, { idleSeconds, settleMaxMs, replies, repl
 
 // [SECTION] Burst figures -----------------------------------------------------------------------------------
 
-async function burstInto(page, server, count, prefix, withMeter) {
+async function burstInto(page, server, count, prefix, withMeter, suffixes = null) {
   const userId = await page.evaluate(() => window.BuildingOS.state().userId);
   await page.evaluate(({ count, prefix, withMeter }) => {
     const b = window.__bench;
@@ -235,22 +235,35 @@ async function burstInto(page, server, count, prefix, withMeter) {
       addEventListener('buildingos:message', on);
     });
   }, { count, prefix, withMeter });
-  const sent = await server.json('/__dev/burst', { user_id: userId, count, text_prefix: prefix });
+  const sent = await server.json('/__dev/burst', { user_id: userId, count, text_prefix: prefix, ...(suffixes ? { text_suffixes: suffixes } : {}) });
   if (sent.connections !== 1) throw new Error(`burst reached ${sent.connections} connections, expected 1`);
   const ms = await page.evaluate(() => window.__bench.burstDone);
   const frames = await page.evaluate(() => (window.__bench.burstMeter ? window.__bench.burstMeter.stop() : null));
   return { ms, frames };
 }
 
+// Issue 17's mix: 30 % of the messages end with emoji (90 distinct ones, three per message, ZWJ sequences,
+// skin tones and flags among them), the rest are plain text. For /__dev/burst's text_suffixes.
+export const EMOJI_MIX = (() => {
+  const pool = [];
+  for (let cp = 0x1F600; pool.length < 80; cp++) pool.push(String.fromCodePoint(cp));
+  pool.push('\u{1F468}\u200D\u{1F469}\u200D\u{1F467}', '\u{1F1E7}\u{1F1F7}', '\u{1F44D}\u{1F3FD}', '1\uFE0F\u20E3', '\u2764\uFE0F',
+    '\u{1F469}\u{1F3FD}\u200D\u{1F4BB}', '\u{1F1F5}\u{1F1F9}', '\u{1F44B}\u{1F3FF}', '\u{1F3F3}\uFE0F\u200D\u{1F308}', '\u{1F9D1}\u200D\u{1F373}');
+  const out = [];
+  for (let i = 0, k = 0; i < 100; i++) out.push(i % 10 < 3 ? ' ' + pool.slice(3 * k, 3 * k++ + 3).join('') : '');
+  return out;
+})();
+
 // Burst of `burst` messages (measured), then more up to `history`, then wheel scrolling through them.
-export async function burstSession(url, server, { burst, history, wheelSteps }) {
+// `suffixes`: /__dev/burst's text_suffixes (EMOJI_MIX); the glyph cache's counters are read at the end.
+export async function burstSession(url, server, { burst, history, wheelSteps, suffixes = null }) {
   const browser = await launch();
   try {
     const { page, cdp } = await newPage(browser);
     await page.goto(url);
     await waitConnected(page);
     await page.evaluate(() => window.__bench.afterFrame());
-    const b = await burstInto(page, server, burst, 'burst ', true);
+    const b = await burstInto(page, server, burst, 'burst ', true, suffixes);
     const rendered = await page.evaluate(() => window.BuildingOS.messages().filter((m) => m.text.startsWith('burst ')).length);
     const heap = await page.evaluate(() => ({
       wasm: window.Module && window.Module.HEAP8 ? window.Module.HEAP8.length : null,
@@ -266,7 +279,7 @@ export async function burstSession(url, server, { burst, history, wheelSteps }) 
       },
     };
     // Long history: top up to `history` messages, then scroll with the mouse wheel.
-    if (history > burst) await burstInto(page, server, history - burst, 'more ', false);
+    if (history > burst) await burstInto(page, server, history - burst, 'more ', false, suffixes);
     const total = await page.evaluate(() => window.BuildingOS.messages().length);
     const historyHeap = await page.evaluate(() => (window.Module && window.Module.HEAP8 ? window.Module.HEAP8.length : null));
     await page.mouse.move(512, 360);
@@ -282,6 +295,7 @@ export async function burstSession(url, server, { burst, history, wheelSteps }) 
       return el ? el.scrollHeight - el.clientHeight - el.scrollTop : null;
     });
     out.history = { messages: total, wasmHeapBytes: historyHeap, frames: s.work.length, work: s.work, intervals: s.intervals, scrolledPx: scrolled };
+    out.glyphs = await page.evaluate(() => (window.BOSText ? window.BOSText.stats() : null));
     out.problems = page.problems;
     return out;
   } finally {

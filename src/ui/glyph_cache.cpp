@@ -8,7 +8,9 @@
 namespace bos::ui {
 
 namespace {
-constexpr int kChromaThreshold = 48;  // max-min of a pixel's channels: above it the pixel has a colour
+// The platform draws text in white: a pixel with ink that is not white (a hue, or grey: the family
+// silhouettes 👨‍👩‍👧 of recent emoji fonts are grey) comes from a font with colours of its own.
+constexpr int kNotWhite = 48;         // the darkest channel this far below white: not a white mask's pixel
 constexpr int kOpaqueEnough = 64;     // ...and it counts only where the glyph has ink
 constexpr int kColouredPixels = 3;    // an emoji has thousands; anti-aliasing rounding has none
 constexpr int kShelfSlackDivisor = 3; // a glyph may use a shelf up to a third taller than itself
@@ -24,9 +26,8 @@ bool has_colour(const uint8_t* px, std::size_t n) {
   int found = 0;
   for (std::size_t i = 0; i < n; i += 4) {
     if (px[i + 3] < kOpaqueEnough) continue;
-    const int hi = std::max({px[i], px[i + 1], px[i + 2]});
     const int lo = std::min({px[i], px[i + 1], px[i + 2]});
-    if (hi - lo > kChromaThreshold && ++found >= kColouredPixels) return true;
+    if (255 - lo > kNotWhite && ++found >= kColouredPixels) return true;
   }
   return false;
 }

@@ -93,6 +93,19 @@ TEST_CASE("dev: POST /__dev/burst pushes N assistant messages in order") {
   CHECK(http_request(server.port(), "POST", "/__dev/burst", R"({"user_id":"nobody","count":3})").body == R"({"sent":0,"connections":0})");
 }
 
+TEST_CASE("dev: POST /__dev/burst appends text_suffixes in turn") {
+  DSTEST_START_SERVER(server, {"--quiet"});
+  auto client = must_connect(server.port(), "u-suffix");
+  const HttpResult r = http_request(server.port(), "POST", "/__dev/burst",
+                                    R"({"user_id":"u-suffix","count":5,"text_prefix":"m","text_suffixes":["", " \u2764\ufe0f"]})");
+  CHECK(r.body == R"({"sent":5,"connections":1})");
+  const char* want[] = {"m1", "m2 \xE2\x9D\xA4\xEF\xB8\x8F", "m3", "m4 \xE2\x9D\xA4\xEF\xB8\x8F", "m5"};
+  for (const char* w : want) REQUIRE(json_string(read_text(*client), "message") == w);
+  expect_nothing_pending(*client);
+  CHECK(http_request(server.port(), "POST", "/__dev/burst", R"({"user_id":"u-suffix","count":1,"text_suffixes":"x"})").status == 400);
+  CHECK(http_request(server.port(), "POST", "/__dev/burst", R"({"user_id":"u-suffix","count":1,"text_suffixes":[1]})").status == 400);
+}
+
 TEST_CASE("dev: POST /__dev/close closes with the given code, and code 0 drops abnormally") {
   DSTEST_START_SERVER(server, {"--quiet"});
   struct Case {

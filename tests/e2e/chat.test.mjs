@@ -7,6 +7,7 @@ import {
   capture, framesDrawn, rectsOf, oneRect, assertBubblesDrawn,
 } from './support.mjs';
 import { changed, assertFill, palette } from './pixels.mjs';
+import { colourVerdict } from './emoji-checks.mjs';
 
 describe('chat', () => {
   let server, browser, context, page;
@@ -147,6 +148,16 @@ describe('chat', () => {
   });
 
   it('recovers from a lost WebGL context and from a change of pixel ratio', async () => {
+    // Emoji on screen first: the glyph cache's texture goes with the context and is drawn again after it.
+    const emojiText = 'Antes do contexto perdido \u{1F389}\u{1F44D}\u{1F3FD}\u{1F1E7}\u{1F1F7}';
+    const { userId: uid } = await page.evaluate(() => window.BuildingOS.state());
+    await server.json('/notify', { user_id: uid, message: emojiText });
+    await waitMessage(page, { text: emojiText });
+    await page.waitForFunction(() => window.BOSText.stats().rasterized >= 3, null, { timeout: 5000 });
+    const glyphsBefore = await page.evaluate(() => window.BOSText.stats());
+    const LIST = { x: 0, y: 64, width: DESKTOP.viewport.width, height: DESKTOP.viewport.height - 150, cssWidth: DESKTOP.viewport.width };
+    const colourBefore = colourVerdict(await page.screenshot(), LIST, { minTotal: 150, minBins: 2 });
+    assert.ok(colourBefore.ok, `emoji in colour before the loss: ${JSON.stringify(colourBefore)}`);
     const beforeLoss = await capture(page);
     const lost = await page.evaluate(() => {
       const gl = document.getElementById('canvas').getContext('webgl2');
@@ -173,6 +184,16 @@ describe('chat', () => {
     const cards = await assertBubblesDrawn(page, after);
     assert.equal(cards.at(-1).rect.id, note.id, 'the new notification is drawn at the bottom');
     assert.ok(page.logs.some((l) => /WebGL context restored/.test(l)));
+    // The emoji still on screen were rasterised again into a new texture (not drawn from a dead one).
+    await page.waitForFunction((b) => {
+      const s = window.BOSText.stats();
+      return s.textureResets > b.textureResets && s.rasterized >= b.rasterized + 3 && s.resident >= 3;
+    }, glyphsBefore, { timeout: 5000 });
+    assert.equal((await page.evaluate(() => window.BOSText.stats())).replacementDrawn, 0);
+    // ...and are visible: drawn from a dead texture they would be blank.
+    const colourAfter = colourVerdict(await page.screenshot(), LIST, { minTotal: 150, minBins: 2 });
+    assert.ok(colourAfter.ok && colourAfter.total >= 0.7 * colourBefore.total,
+      `emoji in colour after the context came back: ${JSON.stringify(colourAfter)} (before: ${JSON.stringify(colourBefore)})`);
     // Browser zoom or moving the window to another screen changes the pixel ratio: the atlas is rebuilt.
     const cdp = await context.newCDPSession(page);
     await cdp.send('Emulation.setDeviceMetricsOverride', { width: 1024, height: 720, deviceScaleFactor: 2, mobile: false });

@@ -2,7 +2,7 @@
 // webkit.test.mjs (tests/engines/engines.mjs drives each browser): boot, connect, send and receive, accented
 // typing key by key and Enter, a notification, a reconnection after a dev-server restart on the same port,
 // a reload that keeps history and queue, ten hostile frames, two windows of one resident, a screenshot
-// checked by its pixels.
+// checked by its pixels, emoji in colour and every script without U+FFFD (tests/e2e/emoji-checks.mjs).
 //
 // As in production, the page comes from one server (CloudFront's role) and the WebSocket API from another
 // (`?ws=` on a loopback page), so the API can go down while the page reloads.
@@ -19,6 +19,7 @@ import { startDevserver, waitReady, waitStatus, waitMessage, noProblems, ARTIFAC
 import { pickFrames, startHostileServer } from '../e2e/hostile-frames.mjs';
 import { launchEngine, VIEWPORT } from './engines.mjs';
 import { decodePng, countColor } from './png.mjs';
+import { CLASSES, MIXED, fontProbe, colourVerdict } from '../e2e/emoji-checks.mjs';
 
 // [SECTION] Fixed data and helpers ------------------------------------------------------------------------
 
@@ -220,6 +221,32 @@ export function engineSuite(engineName) {
       t.diagnostic(`${file}: ${img.width}×${img.height}, resident-bubble pixels right ${right}, left ${left}`);
       assert.ok(right >= 3000 * s * s, `the resident's bubbles are drawn (right half: ${right} pixels of the bubble colour)`);
       assert.ok(left * 4 < right, `and they are on the right (left ${left}, right ${right})`);
+    });
+
+    flow(`draws emoji in colour and every script without U+FFFD (artifacts/e2e/${engineName}-emoji.png)`, async (t) => {
+      // As tests/e2e/emoji.test.mjs in Chromium: the fonts first (a missing one fails loudly), then the chat.
+      const probe = await page.evaluate(fontProbe, CLASSES);
+      assert.equal(probe.error, undefined, probe.error);
+      assert.ok(probe.emojiColoured > 50, `NO COLOUR EMOJI FONT in ${engineName} (${probe.emojiColoured} coloured pixels)`);
+      assert.deepEqual(probe.missing, [], `NO FONT in ${engineName} FOR: ${probe.missing.join(', ')}`);
+      const clusters = await page.evaluate((text) => ({
+        app: window.BOSText.clusters(text),
+        browser: typeof Intl.Segmenter === 'function'
+          ? [...new Intl.Segmenter('pt-BR', { granularity: 'grapheme' }).segment(text)].map((x) => x.segment) : null,
+      }), MIXED);
+      if (clusters.browser) assert.deepEqual(clusters.app, clusters.browser, "the app's clusters are the browser's");
+      const { userId } = await page.evaluate(() => window.BuildingOS.state());
+      await api.json('/__dev/burst', { user_id: userId, count: 1, text_prefix: MIXED + ' ' });
+      await waitMessage(page, { role: 'assistant', text: MIXED + ' 1' });
+      await new Promise((r) => setTimeout(r, 300));   // the frame after the message is drawn
+      const glyphs = await page.evaluate(() => window.BOSText.stats());
+      assert.equal(glyphs.replacementDrawn, 0, 'U+FFFD drawn for valid text');
+      assert.ok(glyphs.rasterized > 0 && glyphs.imagesDrawn > 0, `the browser drew what the font lacks: ${JSON.stringify(glyphs)}`);
+      const png = await page.screenshot();
+      fs.writeFileSync(path.join(ARTIFACTS, `${engineName}-emoji.png`), png);
+      const v = colourVerdict(png, { x: 0, y: 64, width: VIEWPORT.width, height: VIEWPORT.height - 150, cssWidth: VIEWPORT.width });
+      t.diagnostic(`${engineName}-emoji.png: ${JSON.stringify(v)}, glyph cache ${JSON.stringify(glyphs)}`);
+      assert.ok(v.ok, `colour emoji drawn: ${JSON.stringify(v)}`);
     });
 
     // [SECTION] Outages, hostile frames, two windows ----------------------------------------------------------

@@ -1,6 +1,6 @@
 // fake_glyphs.hpp: the browser's part of the glyph cache (wasm/glyphs.js), faked: advances are injected
 // (a per-text table, else `advance_px` per grapheme cluster), "rasterising" paints the bitmap (red for
-// the emoji face, white otherwise, as a colour font and a mask would come out), and every call is counted.
+// the emoji face, white otherwise, as a colour font and a mask would come out; `grey` as a grey emoji), and every call is counted.
 #pragma once
 #include <map>
 #include <string>
@@ -22,6 +22,7 @@ class FakeGlyphs final : public ui::GlyphRasterizer {
   std::vector<ui::GlyphStyle> styles;       // of each rasterize call
   int uploads = 0;
   bool fail = false;
+  std::string grey;                         // this text comes out grey (a family silhouette), not white
 
   ui::GlyphMetrics measure(std::string_view text, const ui::GlyphStyle&) override {
     measured.emplace_back(text);
@@ -34,7 +35,13 @@ class FakeGlyphs final : public ui::GlyphRasterizer {
     styles.push_back(style);
     if (fail) return false;
     const bool colour = style.face == ui::GlyphFace::Emoji;
+    const bool is_grey = !grey.empty() && text == grey;
     for (int i = 0; i < w * h; ++i) {
+      if (is_grey) {
+        rgba[i * 4 + 0] = rgba[i * 4 + 1] = rgba[i * 4 + 2] = 90;
+        rgba[i * 4 + 3] = 255;
+        continue;
+      }
       rgba[i * 4 + 0] = 255;
       rgba[i * 4 + 1] = colour ? 40 : 255;
       rgba[i * 4 + 2] = colour ? 40 : 255;

@@ -333,6 +333,12 @@ TEST_CASE("a glyph is measured and rasterised once, on first sight, and drawn fr
   const ui::GlyphImage* t = cache.image(kZhong, style);
   REQUIRE(t);
   CHECK_FALSE(t->coloured);
+  // A grey emoji (the family silhouettes) has colours of its own too: drawn as it is, never tinted.
+  fake.grey = kFamily;
+  style.face = ui::GlyphFace::Emoji;
+  const ui::GlyphImage* g = cache.image(kFamily, style);
+  REQUIRE(g);
+  CHECK(g->coloured);
 }
 
 TEST_CASE("the cache is bounded: the least recently drawn shelf goes, never one drawn this frame", "[ui][glyphs]") {
