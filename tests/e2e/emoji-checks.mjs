@@ -12,7 +12,7 @@ export const CLASSES = [
   { name: 'skin tone', text: '\u{1F44D}\u{1F3FD}', units: 1 },
   { name: 'keycap', text: '1\uFE0F\u20E3', units: 1 },
   { name: 'variation selector', text: '\u2764\uFE0F', units: 1 },
-  { name: 'emoji', text: '\u{1F600}', units: 1 },
+  { name: 'emoji', text: '\u{1F6D7}', units: 1 },  // not among distinctEmoji's: those are new to the cache
   { name: 'CJK', text: '\u6F22\u5B57', units: 2 },
   { name: 'kana', text: '\u3072\u3089\u304C\u306A', units: 4 },
   { name: 'Hangul', text: '\uD55C\uAD6D\uC5B4', units: 3 },
@@ -103,8 +103,22 @@ export function hueBins(img, rect) {
 
 // The colour verdict on a PNG screenshot: colour emoji drawn means many strongly coloured pixels outside the
 // chat's teal, in at least three hue bins. Boxes, U+FFFD or a monochrome font have none.
+// The same on what a new message added: `before` and `after` are screenshots taken right before it came
+// and once it is drawn. The chat's other colours (the notification stripe, ticks) are in both; a scroll
+// can only take coloured pixels away. So only pixels the message drew can pass.
+export function colourDelta(before, after, rect, { minTotal = 150, minBins = 3 } = {}) {
+  const a = decodePng(before), b = decodePng(after);
+  const s = b.width / rect.cssWidth;
+  const r = { x: rect.x * s, y: rect.y * s, width: rect.width * s, height: rect.height * s };
+  const b0 = hueBins(a, r), b1 = hueBins(b, r);
+  const bins = b1.map((n, i) => n - b0[i]);
+  const total = bins.reduce((x, y) => x + y, 0);
+  const binsUsed = bins.filter((n) => n >= 20 * s * s).length;
+  return { bins, total, binsUsed, scale: s, ok: total >= minTotal * s * s && binsUsed >= minBins };
+}
+
 // `minTotal` is in CSS pixels (a 1x emoji has about 150 strongly coloured ones).
-export function colourVerdict(png, rect, { minTotal = 400, minBins = 3 } = {}) {
+export function colourVerdict(png, rect, { minTotal = 150, minBins = 3 } = {}) {
   const img = decodePng(png);
   const s = img.width / rect.cssWidth;
   const bins = hueBins(img, { x: rect.x * s, y: rect.y * s, width: rect.width * s, height: rect.height * s });

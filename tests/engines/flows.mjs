@@ -19,7 +19,7 @@ import { startDevserver, waitReady, waitStatus, waitMessage, noProblems, ARTIFAC
 import { pickFrames, startHostileServer } from '../e2e/hostile-frames.mjs';
 import { launchEngine, VIEWPORT } from './engines.mjs';
 import { decodePng, countColor } from './png.mjs';
-import { CLASSES, MIXED, fontProbe, colourVerdict } from '../e2e/emoji-checks.mjs';
+import { CLASSES, MIXED, fontProbe, colourDelta } from '../e2e/emoji-checks.mjs';
 
 // [SECTION] Fixed data and helpers ------------------------------------------------------------------------
 
@@ -236,6 +236,7 @@ export function engineSuite(engineName) {
       }), MIXED);
       if (clusters.browser) assert.deepEqual(clusters.app, clusters.browser, "the app's clusters are the browser's");
       const { userId } = await page.evaluate(() => window.BuildingOS.state());
+      const before = await page.screenshot();
       await api.json('/__dev/burst', { user_id: userId, count: 1, text_prefix: MIXED + ' ' });
       await waitMessage(page, { role: 'assistant', text: MIXED + ' 1' });
       await new Promise((r) => setTimeout(r, 300));   // the frame after the message is drawn
@@ -244,7 +245,7 @@ export function engineSuite(engineName) {
       assert.ok(glyphs.rasterized > 0 && glyphs.imagesDrawn > 0, `the browser drew what the font lacks: ${JSON.stringify(glyphs)}`);
       const png = await page.screenshot();
       fs.writeFileSync(path.join(ARTIFACTS, `${engineName}-emoji.png`), png);
-      const v = colourVerdict(png, { x: 0, y: 64, width: VIEWPORT.width, height: VIEWPORT.height - 150, cssWidth: VIEWPORT.width });
+      const v = colourDelta(before, png, { x: 0, y: 64, width: VIEWPORT.width, height: VIEWPORT.height - 150, cssWidth: VIEWPORT.width });
       t.diagnostic(`${engineName}-emoji.png: ${JSON.stringify(v)}, glyph cache ${JSON.stringify(glyphs)}`);
       assert.ok(v.ok, `colour emoji drawn: ${JSON.stringify(v)}`);
     });
