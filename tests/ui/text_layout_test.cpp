@@ -17,6 +17,7 @@
 
 #include "fake_glyphs.hpp"
 #include "harness.hpp"
+#include "core/limits.hpp"
 #include "core/utf8.hpp"
 #include "ui/chat_layout.hpp"
 #include "ui/text_layout.hpp"
@@ -491,6 +492,40 @@ TEST_CASE("emoji are drawn in link chips, notification cards and the header", "[
   const Item* chip = h.find(h.message_id(chat.messages().back(), "##link", 0));
   REQUIRE(chip);
   CHECK(cache.stats().replacement_drawn == 0);
+}
+
+TEST_CASE("a display-cap message the browser helps draw still makes vertices only for its visible lines", "[ui][text][draw]") {
+  // Issue 18's guarantee on the laid-out path (draw_limits_test.cpp covers the atlas-only one): 16 KB of
+  // letters with one emoji is not plain text, so ImGui's own clipping of a wrapped text does not apply; drawn
+  // whole, its 16,000 letters are 64,000 vertices and the WebGL2 renderer's 16-bit indices wrap.
+  ViewHarness h(390, 844, 1.0f);
+  FakeGlyphs fake;
+  ui::GlyphCache cache(&fake);
+  cache.set_texture_id(FakeGlyphs::kTexture);
+  h.ctx.glyphs = &cache;
+  const std::string emoji_line = kThumb + " " + std::string(kMaxDisplayTextBytes - 64, 'a') + " " + kPray;
+  const std::string words_line = [] {
+    std::string t;
+    while (t.size() + 16 < kMaxDisplayTextBytes) t += "palavra " + kZhong + " ";
+    return t;
+  }();
+  for (const std::string* text : {&emoji_line, &words_line}) {
+    ChatModel chat;
+    chat.append(message(Role::Assistant, *text, h.now_ms, MessageState::Received, "a-long"));
+    chat.append(message(Role::Assistant, "depois da longa " + kThumb, h.now_ms + 1, MessageState::Received, "a-after"));
+    settle(h, chat, connected());
+    const ImDrawData* dd = ImGui::GetDrawData();
+    REQUIRE(dd);
+    for (int i = 0; i < dd->CmdListsCount; ++i) {
+      CAPTURE(text->size(), i, dd->CmdLists[i]->VtxBuffer.Size);
+      CHECK(dd->CmdLists[i]->VtxBuffer.Size < 65536);
+    }
+    // The list sits at the bottom: the message after it is on screen, with its emoji drawn.
+    bool after_drawn = false;
+    for (const auto& r : h.view.hit_rects()) after_drawn |= std::string(r.kind) == "bubble" && r.id == "a-after";
+    CHECK(after_drawn);
+    CHECK(image_quads() >= 1);
+  }
 }
 
 TEST_CASE("links stop at emoji and never take part of a cluster", "[ui][text][links]") {
