@@ -317,13 +317,13 @@ void ChatView::draw_update(const ViewContext& ctx, const ImVec2& pos, float widt
   // One line: cut with the ellipsis rule of the header if a narrow phone cannot hold it.
   std::string shown = what;
   const float avail = std::max(0.0f, right - chip_w - kMarginX * d - left);
-  while (!shown.empty() && small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, shown.c_str(), end_of(shown)).x > avail) {
-    std::string_view v(shown);
-    v = utf8::truncate(v, v.size() > kEllipsisStepBytes ? v.size() - kEllipsisStepBytes : 0);
-    shown = std::string(v) + "\xE2\x80\xA6";
-    if (v.empty()) break;
+  std::string_view kept(what);
+  while (!shown.empty() && measure(small, shown).x > avail) {
+    kept = grapheme::truncate(kept, kept.size() > kEllipsisStepBytes ? kept.size() - kEllipsisStepBytes : 0);
+    shown = std::string(kept) + "\xE2\x80\xA6";
+    if (kept.empty()) break;
   }
-  dl->AddText(small, small->FontSize, ImVec2(left, pos.y + (height - th) / 2), theme_.text, shown.c_str(), end_of(shown));
+  put_text(dl, small, ImVec2(left, pos.y + (height - th) / 2), theme_.text, shown);
   if (chip("##update", label, ImVec2(right - chip_w, pos.y + (height - kChipH * d) / 2), small, theme_.accent,
            theme_.accent_text, d, nullptr)) {
     request(Action::AcceptUpdate, nullptr, {}, out);
