@@ -33,15 +33,18 @@ DENY = re.compile(r"(^|/)(\.[^/]*|.*\.map|.*\.md|config\.json)$")
 HASHED = re.compile(r"\.[0-9a-f]{8,}\.[^/]+$")
 HASH_LEN = 10
 
-# Noto Sans subset (every text): Latin, Latin-1, Latin Extended-A, general punctuation, euro sign,
-# replacement glyph. No bold face: the two titles it drew ("BuildingOS", "Aviso importante") cost 9.9 KB
-# gzipped and took the site over its 250 KB budget; the UI draws them in faux bold (src/ui/chat_view.cpp).
+# Noto Sans subset (every text): printable ASCII, Latin-1, the common punctuation (U+2000-2027: spaces,
+# dashes, quotes, bullet, ellipsis; U+2030-203A: per mille, primes, guillemets), euro sign, replacement glyph.
+# Latin Extended-A (U+0100-017F) and the rest of General Punctuation went when the browser began drawing what
+# the atlas lacks (issue 17, src/ui/text_layout.hpp): 4.1 KB brotli. No bold face: the two titles it drew
+# ("BuildingOS", "Aviso importante") cost 9.9 KB gzipped and took the site over its 250 KB budget; the UI
+# draws them in faux bold (src/ui/chat_view.cpp).
 # boot.js and the deploy still accept an optional `data-font-bold`.
 # No OpenType layout tables (GSUB, GPOS, GDEF): Dear ImGui 1.86 draws with stb_truetype, which reads
 # cmap/glyf/loca/hmtx only, never kerning or ligatures; they were 4.1 KB (1.4 KB brotli) of unused bytes.
 FONTS = {
     "NotoSans-Regular.ttf": ("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
-                             "U+0020-007E,U+00A0-00FF,U+0100-017F,U+2000-206F,U+20AC,U+FFFD"),
+                             "U+0020-007E,U+00A0-00FF,U+2000-2027,U+2030-203A,U+20AC,U+FFFD"),
 }
 
 

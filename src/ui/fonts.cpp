@@ -8,9 +8,11 @@
 namespace bos::ui {
 
 namespace {
-// Latin, Latin-1, Latin Extended-A, general punctuation (“ ” …), the euro sign, the replacement glyph:
-// the same ranges as the subset the site ships (scripts/lib/assemble_site.py FONTS).
-const ImWchar kGlyphRanges[] = {0x0020, 0x00FF, 0x0100, 0x017F, 0x2000, 0x206F, 0x20AC, 0x20AC, 0xFFFD, 0xFFFD, 0};
+// Printable ASCII, Latin-1 (Portuguese, Spanish, French), the common punctuation (spaces, dashes, quotes “ ”,
+// bullet, ellipsis …, per mille, guillemets), the euro sign, the replacement glyph: the same ranges as the
+// subset the site ships (scripts/lib/assemble_site.py FONTS). The rest (Latin Extended-A's Ł ř ş, rarer
+// punctuation) the browser draws like any other script the atlas lacks (ui/text_layout.hpp).
+const ImWchar kGlyphRanges[] = {0x0020, 0x00FF, 0x2000, 0x2027, 0x2030, 0x203A, 0x20AC, 0x20AC, 0xFFFD, 0xFFFD, 0};
 constexpr int kOversampleH = 2;  // crisp horizontal subpixel positions; vertical needs none
 constexpr int kOversampleV = 1;
 constexpr float kFrameRounding = 10;   // CSS px

@@ -236,10 +236,15 @@ export function engineSuite(engineName) {
       }), MIXED);
       if (clusters.browser) assert.deepEqual(clusters.app, clusters.browser, "the app's clusters are the browser's");
       const { userId } = await page.evaluate(() => window.BuildingOS.state());
+      const s0 = await page.evaluate(() => window.BOSText.stats());
       const before = await page.screenshot();
       await api.json('/__dev/burst', { user_id: userId, count: 1, text_prefix: MIXED + ' ' });
       await waitMessage(page, { role: 'assistant', text: MIXED + ' 1' });
-      await new Promise((r) => setTimeout(r, 300));   // the frame after the message is drawn
+      // The frame that draws the message rasterises every new cluster in it and draws them in the same frame.
+      await page.waitForFunction((b) => {
+        const s = window.BOSText.stats();
+        return s.rasterized > b.rasterized && s.imagesDrawn > b.imagesDrawn;
+      }, s0, { timeout: 5000, polling: 50 });
       const glyphs = await page.evaluate(() => window.BOSText.stats());
       assert.equal(glyphs.replacementDrawn, 0, 'U+FFFD drawn for valid text');
       assert.ok(glyphs.rasterized > 0 && glyphs.imagesDrawn > 0, `the browser drew what the font lacks: ${JSON.stringify(glyphs)}`);

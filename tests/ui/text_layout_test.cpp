@@ -174,6 +174,20 @@ TEST_CASE("a letter the atlas lacks is drawn by the browser, glued to its word",
   }
 }
 
+TEST_CASE("the atlas holds what the site's font subset holds: Latin Extended-A comes from the browser", "[ui][text]") {
+  Fixture f;
+  REQUIRE(f.h.real_font);
+  // The UI's own texts ("Enviando\u2026", "\u00B7") and the punctuation replies use stay atlas text...
+  CHECK(f.lay("Enviando\xE2\x80\xA6 \xC2\xB7 \xE2\x80\x94 \xE2\x80\x98ok\xE2\x80\x99 \xC2\xABsim\xC2\xBB 5\xE2\x80\xB0").plain);
+  // ...Latin Extended-A (U+0100-017F, 4 KB of the font with the rare punctuation) is drawn by the browser,
+  // each letter glued to its word, so a Polish or Czech name still shows (src/ui/fonts.cpp kGlyphRanges).
+  const std::string text = "\xC5\x81ukasz Dvo\xC5\x99\xC3\xA1k \xE2\x80\xBB";  // Łukasz Dvořák ※
+  const auto L = f.lay(text, 400);
+  REQUIRE_FALSE(L.plain);
+  CHECK(externals(L, text) == std::vector<std::string>{"\xC5\x81", "\xC5\x99", "\xE2\x80\xBB"});
+  CHECK(L.lines == 1);
+}
+
 TEST_CASE("Hebrew and Arabic runs are one piece each, with the neutrals between their words", "[ui][text]") {
   Fixture f;
   const std::string run = kShalom + " 123, " + kOlam;
