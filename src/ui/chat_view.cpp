@@ -2,6 +2,7 @@
 //
 // Index
 //   [SECTION] Theme and drawing helpers   (every size is named in ui/chat_layout.hpp)
+//   [SECTION] Text: the one path every text takes   atlas text, or laid out with the browser's glyphs (ui/text_layout.hpp)
 //   [SECTION] Frame               the window, the three areas, wake-ups
 //   [SECTION] Header              status dot in the seed's colours, status text, "Tentar agora", menu
 //   [SECTION] Message list        rows with cached heights, virtualised with a prefix sum, sticky bottom

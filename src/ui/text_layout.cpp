@@ -5,7 +5,7 @@
 //   [SECTION] Tokens       atlas words, spaces, external clusters, shaped runs (RTL runs absorb neutrals)
 //   [SECTION] Lines        greedy breaking: units between break opportunities, splitting what is too wide
 //   [SECTION] Placement    line widths, right-aligned RTL paragraphs reordered run by run, pieces
-//   [SECTION] Entry points layout_text, text_size, draw_text, draw_layout
+//   [SECTION] Entry points  layout_text, text_size, draw_text, draw_layout
 #include "ui/text_layout.hpp"
 
 #include <algorithm>
