@@ -68,7 +68,6 @@ ImU32 status_color(ConnState s) {
   return rgb(kStatusFailed);
 }
 
-const char* end_of(const std::string& s) { return s.data() + s.size(); }
 
 // Closes an open popup of the current window by its id, from outside it. A question answered on the page
 // (its accessible twin) must not leave the canvas's modal in ImGui's popup stack: a modal there, drawn or
@@ -340,28 +339,20 @@ ChatView::DialogAnswer ChatView::confirm_dialog(const ViewContext& ctx, const Im
   ImGui::SetNextWindowPos(ImVec2(display.x / 2, display.y / 2), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
   ImGui::SetNextWindowSize(ImVec2(std::min(display.x - 2 * kDialogMargin * d, kDialogMaxW * d), 0));
   if (!ImGui::BeginPopupModal(id, nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize)) return answer;
-  ImGui::PushTextWrapPos(0);
-  ImGui::TextUnformatted(question.c_str(), end_of(question));
-  ImGui::PopTextWrapPos();
+  // The question and the answers name residents and hosts: drawn through the text layout, like a message.
+  text_item(ImGui::GetFont(), question, ImGui::GetContentRegionAvail().x, theme_.text);
   ImGui::Dummy(ImVec2(0, kDialogGap * d));
-  ImGui::PushStyleColor(ImGuiCol_Button, theme_.chip);
-  ImGui::PushStyleColor(ImGuiCol_ButtonHovered, theme_.separator);
-  if (ImGui::Button(no)) {
+  if (text_button("##no", no, theme_.chip, theme_.separator, theme_.text)) {
     answer = DialogAnswer::No;
     ImGui::CloseCurrentPopup();
   }
   record_item(no_kind, {}, no);
-  ImGui::PopStyleColor(2);
   ImGui::SameLine();
-  ImGui::PushStyleColor(ImGuiCol_Button, theme_.error);
-  ImGui::PushStyleColor(ImGuiCol_ButtonHovered, theme_.error);
-  ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32_WHITE);
-  if (ImGui::Button(yes)) {
+  if (text_button("##yes", yes, theme_.error, theme_.error, IM_COL32_WHITE)) {
     answer = DialogAnswer::Yes;
     ImGui::CloseCurrentPopup();
   }
   record_item(yes_kind, {}, yes);
-  ImGui::PopStyleColor(3);
   ImGui::EndPopup();
   return answer;
 }
@@ -386,10 +377,8 @@ void ChatView::draw_menu(const ViewState& state, const ViewContext& ctx, Intents
     const ImVec2 item(w, kTouchTarget * d);
     if (!state.resident_label.empty()) {
       // Who is signed in on this device (a shared phone): the token's name.
-      ImGui::PushStyleColor(ImGuiCol_Text, theme_.muted);
       const std::string who = format_text_s(lang_, Text::SignedInAs, state.resident_label);
-      ImGui::TextUnformatted(who.c_str(), end_of(who));
-      ImGui::PopStyleColor();
+      text_item(ImGui::GetFont(), who, w, theme_.muted);
       ImGui::Separator();
     }
     // The rows of ui/actions' menu table: the page's accessible menu is built from the same ones.
@@ -730,6 +719,34 @@ void ChatView::draw_list(const ChatModel& chat, const ViewContext& ctx, const Im
 }
 
 // [SECTION] Bubbles -----------------------------------------------------------------------------------
+
+// Text in the window's flow (a dialog's question, the menu's "Entrou como <nome>"), through the text layout.
+void ChatView::text_item(ImFont* font, std::string_view s, float wrap, ImU32 col) {
+  const ImVec2 pos = ImGui::GetCursorScreenPos();
+  const ImVec2 size = measure(font, s, wrap);
+  put_text(ImGui::GetWindowDrawList(), font, pos, col, s, wrap);
+  ImGui::Dummy(size);
+}
+
+// ImGui::Button's shape and padding, with its label through the text layout ("Continuar como <nome>").
+bool ChatView::text_button(const char* id, const char* label, ImU32 bg, ImU32 bg_hot, ImU32 fg) {
+  ImFont* font = ImGui::GetFont();
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const ImVec2 ts = measure(font, label);
+  const ImVec2 pos = ImGui::GetCursorScreenPos();
+  const ImVec2 size(ts.x + 2 * style.FramePadding.x, ts.y + 2 * style.FramePadding.y);
+  const bool clicked = ImGui::InvisibleButton(id, size);
+  {
+    ImGuiContext& g = *GImGui;  // what ImGui::Button tells a test engine: the item has this label
+    IMGUI_TEST_ENGINE_ITEM_INFO(ImGui::GetItemID(), label, g.LastItemData.StatusFlags);
+    (void)g;
+  }
+  const bool hot = ImGui::IsItemHovered() || ImGui::IsItemActive();
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  dl->AddRectFilled(pos, ImVec2(pos.x + size.x, pos.y + size.y), hot ? bg_hot : bg, style.FrameRounding);
+  put_text(dl, font, ImVec2(pos.x + style.FramePadding.x, pos.y + style.FramePadding.y), fg, label);
+  return clicked;
+}
 
 bool ChatView::chip(const char* id, const char* label, ImVec2 pos, ImFont* font, ImU32 bg, ImU32 fg, float dpr, float* w_out) {
   const ImVec2 ts = measure(font, label);

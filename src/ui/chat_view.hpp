@@ -158,6 +158,8 @@ class ChatView {
   void draw_message(const ChatMessage& m, const ViewContext& ctx, const ImVec2& origin, float width, Intents& out);
   void draw_ticks(ImDrawList* dl, const ChatMessage& m, ImVec2 pos, float size, const Theme& t) const;
   bool chip(const char* id, const char* label, ImVec2 pos, ImFont* font, ImU32 bg, ImU32 fg, float dpr, float* w_out);
+  void text_item(ImFont* font, std::string_view s, float wrap, ImU32 col);
+  bool text_button(const char* id, const char* label, ImU32 bg, ImU32 bg_hot, ImU32 fg);
   // Hit rectangles: the last submitted item, or an area that is not an item (chat_view.cpp's last section).
   void record_item(const char* kind, std::string_view id = {}, std::string_view detail = {});
   void record_area(const char* kind, ImVec2 min, ImVec2 max, std::string_view id = {}, std::string_view detail = {});
