@@ -508,6 +508,41 @@ TEST_CASE("emoji are drawn in link chips, notification cards and the header", "[
   CHECK(cache.stats().replacement_drawn == 0);
 }
 
+TEST_CASE("a resident's name is drawn by the browser where the atlas lacks it: the menu and the switch question", "[ui][text][identity]") {
+  ViewHarness h(390, 844, 1.0f);
+  FakeGlyphs fake;
+  ui::GlyphCache cache(&fake);
+  cache.set_texture_id(FakeGlyphs::kTexture);
+  h.ctx.glyphs = &cache;
+  ChatModel chat;
+  chat.append(message(Role::Assistant, "Ol\xC3\xA1", h.now_ms));
+  auto s = connected();
+  s.signed_in = true;
+  s.resident_label = "\xC5\x81ukasz \xF0\x9F\x8F\xA0";  // Łukasz 🏠: Latin Extended-A and an emoji
+  s.switch_name = "Dvo\xC5\x99\xC3\xA1k";              // Dvořák
+  settle(h, chat, s);
+  auto saw = [&](const std::string& t) {
+    return std::any_of(fake.rasterized.begin(), fake.rasterized.end(), [&](const std::string& r) { return r.find(t) != std::string::npos; });
+  };
+  CHECK(saw("\xC5\x99"));      // ř in "Trocar para Dvořák?"
+  CHECK(saw("\xF0\x9F\x8F\xA0"));  // 🏠 in "Continuar como Łukasz 🏠"
+  const Item* keep = h.find_label("Continuar como \xC5\x81ukasz \xF0\x9F\x8F\xA0");
+  REQUIRE(keep);
+  // Keeping closes the question; the menu then says who is signed in, through the same path.
+  CHECK(h.click(ImVec2((keep->rect.Min.x + keep->rect.Max.x) / 2, (keep->rect.Min.y + keep->rect.Max.y) / 2), chat, s)
+            .switch_answer == ui::SwitchAnswer::Keep);
+  s.switch_name.clear();
+  settle(h, chat, s);
+  fake.rasterized.clear();
+  cache.reset_texture();  // so what the menu draws is rasterised again, and seen here
+  const Item* menu = h.find(h.chat_id("##menu"));
+  REQUIRE(menu);
+  h.click(ImVec2((menu->rect.Min.x + menu->rect.Max.x) / 2, (menu->rect.Min.y + menu->rect.Max.y) / 2), chat, s);
+  settle(h, chat, s);
+  CHECK(saw("\xC5\x81"));      // Ł in "Entrou como Łukasz 🏠"
+  CHECK(cache.stats().replacement_drawn == 0);
+}
+
 TEST_CASE("a display-cap message the browser helps draw still makes vertices only for its visible lines", "[ui][text][draw]") {
   // Issue 18's guarantee on the laid-out path (draw_limits_test.cpp covers the atlas-only one): 16 KB of
   // letters with one emoji is not plain text, so ImGui's own clipping of a wrapped text does not apply; drawn
