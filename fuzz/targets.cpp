@@ -505,6 +505,8 @@ class Driver {
   std::vector<std::string> accepted;
   std::set<std::string> ever_failed;
   int big_ops = 0;  // kSendLong and big kBigFrame actions so far (see kMaxBigOps)
+  // The good server is the seed's Lambdas (acks without client_msg_id) instead of the ids backend.
+  bool seed_acks = false;
 
   void apply(Effects effects) {
     for (auto& effect : effects) std::visit([this](auto& e) { on_effect(e); }, effect);
@@ -667,7 +669,8 @@ class Driver {
           std::string answer;
           if (action == "sendMessage") {
             answer = R"({"type": "ack", "message": "Processando sua solicita\u00e7\u00e3o...", "timestamp": )" +
-                     std::to_string(now / 1000) + R"(, "client_msg_id": )" + json_string(id) + "}";
+                     std::to_string(now / 1000) +
+                     (seed_acks ? std::string("}") : R"(, "client_msg_id": )" + json_string(id) + "}");
           } else if (action == "heartbeat") {
             answer = R"({"type": "heartbeat", "timestamp": )" + std::to_string(now / 1000) + "}";
           }
@@ -708,7 +711,8 @@ class Driver {
                                                    " message(s) never delivered to a healthy server; state " +
                                                    to_string(engine_->state()));
     BOS_FUZZ_EXPECT(engine_->state() == ConnState::Connected, std::string("state ") + to_string(engine_->state()));
-    check_order();
+    // Without ids the queue may move past a message whose ack did not come (docs/delivery.md).
+    if (!seed_acks) check_order();
     apply(engine_->page_hidden(now));  // flushes a pending history write: check() reads it back
     check();
     // The resident disconnects: every socket the engine opened is closed (none leaked).
@@ -1093,7 +1097,10 @@ void check_outbox_restore(std::string_view blob) {
   }
   BOS_FUZZ_EXPECT(blob.size() <= kMaxPersistedBlobBytes, "restored an oversized blob");
   check_outbox(o, "restored outbox");
-  for (const auto& e : o.entries()) BOS_FUZZ_EXPECT(e.sent_on_conn == 0 && e.send_count == 0, "restored send state");
+  for (const auto& e : o.entries()) {
+    BOS_FUZZ_EXPECT(e.sent_on_conn == 0 && e.send_count >= 0 && (e.state != OutboxState::Sent || e.send_count >= 1),
+                    "restored send state");
+  }
   check_outbox_roundtrip(o);
 }
 
@@ -1153,6 +1160,8 @@ void run_frame(const uint8_t* data, std::size_t size) {
     return d;
   }();
   Driver d = kConnected;
+  // Odd-length inputs meet the seed's Lambdas, even ones the ids backend: both modes in one corpus.
+  d.seed_acks = (size & 1) != 0;
   const auto parts = split(input, '\xFF', kMaxSteps);
   d.deliver(d.current(), parts[0]);
   d.check();

@@ -25,6 +25,7 @@ class WebPort final : public app::Port {
   bool ws_send(uint32_t conn, const std::string& text) override;
   void ws_close(uint32_t conn, int code, const std::string& reason) override;
   void store_write(const std::string& key, const std::string& value) override;
+  bool last_store_write_ok() const override { return last_store_ok_; }
   void notify(const std::string& title, const std::string& body) override;
   void set_title(const std::string& title) override;
   void announce(const std::string& text) override;  // nothing: the log's twins are the announcements
@@ -42,6 +43,9 @@ class WebPort final : public app::Port {
   void clear_history_everywhere(const std::string& user_id) override;
   // Emscripten socket handles by connection generation: handles are never trusted on their own.
   std::map<uint32_t, EMSCRIPTEN_WEBSOCKET_T> sockets;
+
+ private:
+  bool last_store_ok_ = true;
 };
 
 // What the ImGui font cannot draw: measured and drawn by the page (wasm/glyphs.js), kept in one texture

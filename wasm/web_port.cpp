@@ -37,18 +37,20 @@ EM_JS(void, bos_js_ws_forget, (int handle), {
   } catch (e) {}
 });
 
-EM_JS(void, bos_js_store_set, (const char* key, const char* value), {
+EM_JS(int, bos_js_store_set, (const char* key, const char* value), {
   try {
     var k = UTF8ToString(key);
     var v = UTF8ToString(value);
     if (v.length === 0) window.localStorage.removeItem(k);
     else window.localStorage.setItem(k, v);
+    return 1;
   } catch (e) {
     // Private mode, quota or disabled storage: the chat keeps working, it just cannot remember.
     if (!window.__bosStorageWarned) {
       window.__bosStorageWarned = true;
       console.warn('[buildingos] localStorage is not available (' + (e && e.name) + '): messages will not survive a reload');
     }
+    return 0;
   }
 });
 
@@ -195,7 +197,9 @@ void WebPort::ws_close(uint32_t conn, int code, const std::string& reason) {
   sockets.erase(it);
 }
 
-void WebPort::store_write(const std::string& key, const std::string& value) { bos_js_store_set(key.c_str(), value.c_str()); }
+void WebPort::store_write(const std::string& key, const std::string& value) {
+  last_store_ok_ = bos_js_store_set(key.c_str(), value.c_str()) != 0;
+}
 void WebPort::notify(const std::string& title, const std::string& body) { bos_js_notify(title.c_str(), body.c_str()); }
 void WebPort::set_title(const std::string& title) { bos_js_set_title(title.c_str()); }
 // The role="log" live region holds the messages' accessible twins (ui/page_twins, synced once per frame),

@@ -165,8 +165,18 @@ void App::run(Effects effects, int64_t now) {
       port_.ws_close(c->conn, c->code, c->reason);
     } else if (auto* p = std::get_if<Persist>(&effect)) {
       if (signed_out_) continue;  // signed out (or switching): this device keeps nothing more of this resident
-      if (p->key == StoreKey::Identity) port_.store_write(storage_key_identity(), p->data);
-      else if (!engine_->user_id().empty()) port_.store_write(storage_key(p->key, engine_->user_id(), tab_id_), p->data);
+      bool written = true;
+      if (p->key == StoreKey::Identity) {
+        port_.store_write(storage_key_identity(), p->data);
+      } else if (!engine_->user_id().empty()) {
+        port_.store_write(storage_key(p->key, engine_->user_id(), tab_id_), p->data);
+      } else {
+        written = false;
+      }
+      if (written) {
+        Effects more = engine_->storage_written(p->key, port_.last_store_write_ok(), now);
+        effects.insert(effects.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+      }
     } else if (auto* n = std::get_if<Notify>(&effect)) {
       port_.notify(n->title, n->body);
     } else if (auto* l = std::get_if<Log>(&effect)) {
@@ -389,6 +399,7 @@ ui::ViewState App::view_state(int64_t now) const {
   v.status_text = status_text(now);
   // Offline ("Sem internet"), the banner's reassurance shows at once, not only after the retries ran out.
   v.show_try_now = endpoint_ok && (e.show_try_now() || (offline_ && e.state() != ConnState::Connected));
+  v.storage_notice = e.storage_notice();
   // The "Nova tentativa em N s" countdown: its number changes at the next whole second before the retry.
   if (e.state() == ConnState::Failed && e.next_retry_at_ms() != kNever && e.next_retry_at_ms() > now) {
     const int64_t left = e.next_retry_at_ms() - now;
@@ -411,6 +422,11 @@ std::string App::api_state_json(int64_t now) const {
   else j["connectionId"] = e.connection_id();
   j["userId"] = e.user_id();
   j["sessionId"] = e.session_id();
+  // Issue 12: the current link's delivery mode (ids | no_ids | unknown), whether the outbox can be saved
+  // (ok | failing), and the session id this tab connects with (sessionId plus a per-load token).
+  j["deliveryMode"] = to_string(e.delivery_mode());
+  j["storage"] = to_string(e.storage());
+  j["tabSessionId"] = e.tab_session_id();
   // Extensions (the contract allows extending): what the header shows, and where we connect.
   j["statusText"] = status_text(now);
   j["endpoint"] = endpoint_.url;

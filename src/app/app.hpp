@@ -27,6 +27,8 @@ class Port {
   virtual bool ws_send(uint32_t conn, const std::string& text) = 0;
   virtual void ws_close(uint32_t conn, int code, const std::string& reason) = 0;
   virtual void store_write(const std::string& key, const std::string& value) = 0;  // "" removes the key
+  // Whether the last store_write succeeded (quota, private mode): the engine is told (state().storage).
+  virtual bool last_store_write_ok() const { return true; }
   virtual void notify(const std::string& title, const std::string& body) = 0;
   virtual void set_title(const std::string& title) = 0;
   virtual void announce(const std::string& text) = 0;  // the hidden role="log" live region

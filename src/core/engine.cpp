@@ -5,6 +5,7 @@
 //   [SECTION] Links             open, opened, lost, released, refused, rotation, drain
 //   [SECTION] Socket events     open, text, close, error, send failed
 //   [SECTION] Deadlines         tick: connect timeout, retry, heartbeat, dead link, rotation, drain, typing
+//   [SECTION] Storage           failed writes reported by the platform
 //   [SECTION] Status text
 // What frames do to the conversation and how the resident's messages go out: engine_messages.cpp.
 #include "core/engine.hpp"
@@ -30,6 +31,17 @@ const char* to_string(ConnState s) {
   return "?";
 }
 
+const char* to_string(DeliveryMode m) {
+  switch (m) {
+    case DeliveryMode::Unknown: return "unknown";
+    case DeliveryMode::Ids: return "ids";
+    case DeliveryMode::NoIds: return "no_ids";
+  }
+  return "?";
+}
+
+const char* to_string(StorageState s) { return s == StorageState::Failing ? "failing" : "ok"; }
+
 const char* to_string(StoreKey k) {
   switch (k) {
     case StoreKey::Identity: return "identity";
@@ -44,6 +56,7 @@ Engine::Engine(EngineConfig config) : config_(std::move(config)), rng_(config_.s
   user_id_ = is_valid_resident_id(config_.user_id) ? config_.user_id : std::string();
   session_id_ = is_valid_resident_id(config_.session_id) ? config_.session_id : std::string();
   chat_.set_id_prefix(new_load_prefix(rng_));
+  tab_token_ = random_token(rng_, kTabTokenChars);
 }
 
 // [SECTION] Lifecycle ---------------------------------------------------------------------------------
@@ -58,6 +71,7 @@ Effects Engine::restore(StoreKey key, std::string_view blob, int64_t now) {
       persist_outbox();
     } else {
       outbox_restored_ = true;
+      ids_proven_ = outbox_.ids_proven;
     }
   } else if (key == StoreKey::History) {
     history_restored_ = true;
@@ -149,6 +163,9 @@ Effects Engine::start(int64_t now) {
     session_id_ = new_session_id(now, rng_);
     identity_generated_ = true;
   }
+  // The tab's session: the stored one, so the backend can still group a device's sessions, plus this load's
+  // token (the id's charset and length rules hold: is_valid_resident_id).
+  tab_session_id_ = session_id_.substr(0, kMaxResidentIdBytes - 1 - tab_token_.size()) + "." + tab_token_;
   if (identity_generated_ || config_.persist_identity || user_id_ != config_.user_id ||
       session_id_ != config_.session_id) {
     emit(Persist{StoreKey::Identity, serialize_identity({user_id_, session_id_, config_.token})});
@@ -199,7 +216,7 @@ void Engine::set_state(ConnState s) {
 void Engine::open_connection(int64_t now, bool rotation) {
   const uint32_t conn = ++conn_gen_;
   if (conn_gen_ == 0) ++conn_gen_;  // 0 means "none"; wrap-around after 4 billion connections
-  emit(OpenSocket{conn, build_connect_url(config_.endpoint, user_id_, session_id_, config_.token)});
+  emit(OpenSocket{conn, build_connect_url(config_.endpoint, user_id_, tab_session_id_, config_.token)});
   Link& link = rotation ? next_ : current_;
   link = {};
   link.id = conn;
@@ -233,7 +250,12 @@ void Engine::close_socket(uint32_t conn, int code, const char* reason) {
 }
 
 void Engine::release(Link& link) {
-  if (link.active()) outbox_.forget_connection(link.id);
+  if (link.active()) {
+    for (auto& e : outbox_.entries()) {
+      if (e.state == OutboxState::Sent && e.sent_on_conn == link.id) fate_unknown(e);
+    }
+    outbox_.forget_connection(link.id);
+  }
   link = {};
 }
 
@@ -254,6 +276,7 @@ void Engine::connection_lost(int64_t now, bool was_open, const char* why) {
   if (next_.active()) {
     // The old connection died while the next one was opening: that attempt becomes the reconnection.
     current_ = std::move(next_);
+    current_.late_ack_move = false;
     next_ = {};
     set_state(ConnState::Reconnecting);
     return;
@@ -292,8 +315,9 @@ void Engine::schedule_retry(int64_t now) {
 
 void Engine::abandon_rotation(int64_t now) {
   // The next connection did not open: keep serving on the current one, try again later.
+  if (next_.late_ack_move) current_.late_move_not_before_ms = deadline_after(now, config_.late_move_retry_ms);
+  else current_.rotate_at_ms = deadline_after(now, config_.rotate_retry_ms);
   next_ = {};
-  current_.rotate_at_ms = deadline_after(now, config_.rotate_retry_ms);
 }
 
 void Engine::drain_idle(int64_t now) {
@@ -317,11 +341,23 @@ Effects Engine::on_open(uint32_t conn, int64_t now) {
   if (conn != 0 && conn == next_.id) {
     // Rotation: the new connection takes over sending; the old one drains its acks. The server forgets
     // typing state per connection, so the new link starts without it.
-    ++stats_.rotations;
+    const bool late_ack_move = next_.late_ack_move;
+    if (!late_ack_move) ++stats_.rotations;
     ++stats_.connections_opened;
     draining_ = std::move(current_);
     draining_.drain_deadline_ms = deadline_after(now, config_.drain_timeout_ms);
+    draining_.late_ack_move = late_ack_move;
+    if (late_ack_move) {
+      // It drains until the waiting message's Lambda can no longer answer (a cold start's late ack).
+      for (const auto& e : outbox_.entries()) {
+        if (e.state == OutboxState::Sent && e.sent_on_conn == draining_.id) {
+          draining_.drain_deadline_ms =
+              std::max(draining_.drain_deadline_ms, deadline_after(e.sent_ms, config_.late_ack_window_ms));
+        }
+      }
+    }
     current_ = std::move(next_);
+    current_.late_ack_move = false;
     next_ = {};
     mark_open(current_, now);
     dedupe_until_ = kNever;  // seen_frames_ keeps what the old connection got while this one was opening
@@ -484,6 +520,10 @@ void Engine::check_deadlines(int64_t now) {
     resend_overdue(now);
   }
   if (draining_.active() && now >= draining_.drain_deadline_ms) finish_drain(now, "timeout");
+  if (current_.open() && current_.settle_until_ms != 0 && now >= current_.settle_until_ms) {
+    current_.settle_until_ms = 0;
+    flush(now);
+  }
   if (current_.typing_sent && now >= current_.typing_idle_deadline_ms) send_typing(false, now);
   if (chat_.agent_typing() && now >= agent_typing_deadline_) stop_agent_typing(now);
   if (now >= history_persist_due_) persist_history();
@@ -501,11 +541,17 @@ int64_t Engine::next_deadline_ms() const {
     consider(current_.pong_deadline_ms);
     consider(current_.heartbeat_due_ms);
     consider(current_.rotate_at_ms);
-    for (const auto& e : outbox_.entries()) {
-      if (e.state == OutboxState::Sent && e.sent_on_conn == current_.id) {
-        consider(deadline_after(e.sent_ms, ack_timeout_for(e)));
+    // Without ids an overdue message moves the queue, once a fresh link can be opened.
+    const bool ids = current_.delivery == DeliveryMode::Ids || (current_.delivery == DeliveryMode::Unknown && ids_proven_);
+    if (ids || (!next_.active() && !draining_.active())) {
+      for (const auto& e : outbox_.entries()) {
+        if (e.state == OutboxState::Sent && e.sent_on_conn == current_.id) {
+          const int64_t due = deadline_after(e.sent_ms, ack_timeout_for(e));
+          consider(ids ? due : std::max(due, current_.late_move_not_before_ms));
+        }
       }
     }
+    if (current_.settle_until_ms != 0) consider(current_.settle_until_ms);
   }
   if (draining_.active()) consider(draining_.drain_deadline_ms);
   if (current_.typing_sent) consider(current_.typing_idle_deadline_ms);
@@ -547,6 +593,30 @@ Effects Engine::page_hidden(int64_t now) {
   if (current_.typing_sent) send_typing(false, now);
   if (history_persist_due_ != kNever) persist_history();
   return take();
+}
+
+// [SECTION] Storage -----------------------------------------------------------------------------------
+
+Effects Engine::storage_written(StoreKey key, bool ok, int64_t now) {
+  (void)now;
+  const auto k = static_cast<std::size_t>(key);
+  if (k >= std::size(store_failing_)) return take();
+  if (!ok) ++stats_.storage_failures;
+  if (store_failing_[k] == !ok) return take();
+  store_failing_[k] = !ok;
+  log(ok ? LogLevel::Info : LogLevel::Error,
+      std::string("storing ") + to_string(key) + (ok ? " works again" : " failed (quota or private mode)"));
+  const bool any = std::any_of(std::begin(store_failing_), std::end(store_failing_), [](bool b) { return b; });
+  const StorageState s = any ? StorageState::Failing : StorageState::Ok;
+  if (s != storage_ || key == StoreKey::Outbox) {
+    storage_ = s;
+    ui(UiEventKind::StatusChanged);
+  }
+  return take();
+}
+
+std::string Engine::storage_notice() const {
+  return store_failing_[static_cast<std::size_t>(StoreKey::Outbox)] ? text(config_.lang, Text::StorageFailing) : "";
 }
 
 // [SECTION] Status text -------------------------------------------------------------------------------

@@ -31,6 +31,7 @@
 #include "core/chat.hpp"
 #include "core/deadline.hpp"
 #include "core/identity.hpp"
+#include "core/limits.hpp"
 #include "core/outbox.hpp"
 #include "core/protocol.hpp"
 #include "core/strings.hpp"
@@ -59,8 +60,21 @@ struct EngineConfig {
   int64_t rotate_retry_ms = 60'000;         // a failed rotation is tried again after this
   int64_t drain_timeout_ms = 30'000;        // the old connection is closed at the latest after this
   int64_t drain_linger_ms = 2'000;          // ...and no sooner than this after its last ack (late frames)
-  int64_t ack_timeout_ms = 20'000;          // a sent message without ack is resent, waiting twice as long
+  int64_t ack_timeout_ms = 20'000;          // ids: a sent message without ack is resent, waiting twice as long
   int64_t ack_timeout_max_ms = 300'000;     // ...each time, up to this
+  // Links whose acks carry no client_msg_id (the seed's Lambdas; docs/delivery.md). No ack within
+  // ack_timeout_ms: the queue moves to a fresh link and the old one drains until the message's Lambda can no
+  // longer answer: API Gateway's integration timeout plus a margin for the frame's way back.
+  int64_t late_ack_window_ms = kIntegrationTimeoutMs + kLateAckMarginMs;
+  int64_t late_move_retry_ms = 5'000;       // a fresh link for that move did not open: tried again after this
+  // After an ack without id, the next message waits this long: the enhanced handler's error frame (its SNS
+  // publish failed right after the ack, in the same invocation) then can only be for the message just acked.
+  // A slower failure still finds its message within error_attribution_ms, or takes several ✓✓ back.
+  int64_t error_settle_ms = 500;
+  // An error frame without id may belong to a message acked on its link this recently (a publish can hang).
+  int64_t error_attribution_ms = 30'000;
+  // A reply is credited ("answered") only to a message of this tab acked this recently.
+  int64_t answer_window_ms = 120'000;
   int64_t typing_idle_ms = 1'000;           // typing:false after this long without a keystroke
   int64_t agent_typing_timeout_ms = 60'000; // a lost typing:false never leaves the indicator on forever
   int64_t history_persist_delay_ms = 1'000; // history writes are batched (bursts of messages)
@@ -130,6 +144,13 @@ struct EngineStats {
   uint64_t resends = 0;
   uint64_t gateway_errors = 0;
   uint64_t heartbeats_sent = 0;
+  uint64_t late_ack_moves = 0;         // no ack without ids: the queue moved to a fresh link
+  uint64_t acks_ambiguous = 0;         // an ack without id while several messages waited on its link
+  uint64_t errors_attributed = 0;      // an error frame taken as exactly one message's
+  uint64_t errors_ambiguous = 0;       // ...or as possibly several: their ✓✓ taken back
+  uint64_t unconfirmed = 0;            // messages whose fate stayed unknown: "Sem confirmação"
+  uint64_t replies_uncredited = 0;     // an answer that could not be tied to exactly one message of this tab
+  uint64_t storage_failures = 0;       // failed writes to the platform's storage
 };
 static_assert(std::size(EngineStats{}.invalid_by_error) == kFrameErrorCount, "one counter per FrameError");
 
@@ -138,8 +159,13 @@ static_assert(std::size(EngineStats{}.invalid_by_error) == kFrameErrorCount, "on
 // [SECTION] Link --------------------------------------------------------------------------------------
 
 enum class LinkState { Opening, Open };
-// How this link's acks name the message they are for (issue 12 decides it per link; not read yet).
+// How this link's acks name the message they are for, learned from its acks: one echoing client_msg_id →
+// Ids, one without → NoIds. Unknown (no ack yet) behaves as NoIds. docs/delivery.md has the guarantees.
 enum class DeliveryMode { Unknown, Ids, NoIds };
+const char* to_string(DeliveryMode m);
+// Whether the page could save its outbox: the platform reports each write (storage_written).
+enum class StorageState { Ok, Failing };
+const char* to_string(StorageState s);
 
 // One connection: everything that is true of it and ends with it. Held as Engine's current_, next_ and
 // draining_; a slot is emptied with one assignment (`link = {}`), so nothing of it outlives it.
@@ -158,6 +184,15 @@ struct Link {
   std::string connection_id;                // the server's name for it (status frame), "" until it says
   std::string last_chat_id;                 // the last chat message sent on it (a 1009 close blames it)
   DeliveryMode delivery = DeliveryMode::Unknown;
+  int64_t settle_until_ms = 0;              // no ids: the next message waits for an error frame until then (0: no)
+  bool late_ack_move = false;               // next_: opened because no ack came; draining_: waits for that ack
+  int64_t late_move_not_before_ms = 0;      // current: a failed move is tried again from then
+  struct RecentAck {
+    std::string id;
+    int64_t at_ms;
+    int send_count;  // how often it had gone out when acked
+  };
+  std::vector<RecentAck> recent_acks;       // no ids: messages acked here an error frame may still be for
 
   bool active() const { return id != 0; }
   bool open() const { return id != 0 && state == LinkState::Open; }
@@ -198,6 +233,8 @@ class Engine {
   Effects on_close(uint32_t conn, int code, std::string_view reason, int64_t now_ms);
   Effects on_error(uint32_t conn, int64_t now_ms);
   Effects on_send_failed(uint32_t conn, int64_t now_ms);
+  // The platform tried to store a Persist effect: `ok` false means the write failed (quota, private mode).
+  Effects storage_written(StoreKey key, bool ok, int64_t now_ms);
 
   // Time and environment.
   Effects tick(int64_t now_ms);
@@ -225,6 +262,15 @@ class Engine {
   const std::string& connection_id() const { return current_.connection_id; }
   const std::string& user_id() const { return user_id_; }
   const std::string& session_id() const { return session_id_; }
+  // The session id this tab connects and sends with: session_id() + "." + a per-load token, so that the
+  // backend's replies (sent to every connection with the asking message's session_id) name the tab.
+  const std::string& tab_session_id() const { return tab_session_id_; }
+  DeliveryMode delivery_mode() const { return current_.delivery; }
+  // The backend proved on some link of this page (or a stored outbox) that it echoes client_msg_id.
+  bool ids_proven() const { return ids_proven_; }
+  StorageState storage() const { return storage_; }
+  // The banner for a failing outbox write ("" when writes succeed).
+  std::string storage_notice() const;
   const ChatModel& chat() const { return chat_; }
   const Outbox& outbox() const { return outbox_; }
   const EngineStats& stats() const { return stats_; }
@@ -248,7 +294,18 @@ class Engine {
   void mark_open(Link& link, int64_t now);
   void connection_lost(int64_t now, bool was_open, const char* why);
   void close_socket(uint32_t conn, int code, const char* reason);
-  void release(Link& link);  // its sent messages go out again elsewhere; the slot is emptied
+  void release(Link& link);  // its sent messages go out again elsewhere (or stay unconfirmed); slot emptied
+  void fate_unknown(OutboxEntry& e);
+  void not_executed(const std::string& id, int send_count, int64_t now);
+  void forget_answer_wait(const std::string& id);
+  OutboxEntry* reinstate(const std::string& id, OutboxState state, int send_count, int64_t now);
+  void take_back(const std::string& id, int64_t now);
+  void set_failed(OutboxEntry& e, FailReason reason);
+  void learn_mode(Link& link, bool has_id);
+  Link* link_of(uint32_t conn);
+  void handle_error(uint32_t conn, const ServerFrame& f, int64_t now);
+  void credit_answer(const ServerFrame& f, int64_t now);
+  void move_queue_to_fresh_link(int64_t now);
   void close_link(Link& link, int code, const char* reason);
   void abandon_rotation(int64_t now);
   void refused(int code, std::string_view reason);
@@ -286,6 +343,17 @@ class Engine {
   uint64_t rng_;
   std::string user_id_;
   std::string session_id_;
+  std::string tab_session_id_;
+  std::string tab_token_;
+  bool ids_proven_ = false;
+  StorageState storage_ = StorageState::Ok;
+  bool store_failing_[3] = {};  // by StoreKey: its last write failed
+  // This page's acked messages that may still get their answer (oldest first).
+  struct AwaitingAnswer {
+    std::string id;
+    int64_t acked_ms;
+  };
+  std::vector<AwaitingAnswer> awaiting_answer_;
   bool identity_generated_ = false;
   bool outbox_restored_ = false;  // a stored outbox was read back intact
   bool history_restored_ = false; // restore(History) ran: reconcile it with the outbox at start()

@@ -29,6 +29,7 @@ bool is_valid_resident_id(std::string_view id);
 inline constexpr int kIdRandomChars = 9;          // the seed's random suffix of user and session ids
 inline constexpr int kMessageIdRandomChars = 8;   // client_msg_id: m<ms base36>-<this many>
 inline constexpr int kLoadPrefixRandomChars = 6;  // per-load prefix of local message ids: r<this many>-
+inline constexpr int kTabTokenChars = 6;          // a tab's session id: <session id>.<this many>
 
 // `chars` characters of [0-9a-z] drawn from `rng`.
 std::string random_token(uint64_t& rng, int chars);

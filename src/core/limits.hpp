@@ -71,4 +71,16 @@ inline constexpr std::size_t kDedupeMaxFrames = 512;
 // Detail quoted from an untrusted frame in a log line (an unknown "type", say) is cut to this many bytes.
 inline constexpr std::size_t kMaxLoggedDetailBytes = 64;
 
+// API Gateway's integration timeout: past it the gateway stops waiting, but the Lambda may still post its ack.
+inline constexpr int64_t kIntegrationTimeoutMs = 29'000;
+// ...and the way back of that late frame (a slow phone network).
+inline constexpr int64_t kLateAckMarginMs = 5'000;
+// Without ids, a message goes out automatically at most this many times while its fate is unknown (the first
+// send and one resend on a new link); then it is "not confirmed" and waits for the resident.
+inline constexpr int kMaxUnconfirmedSends = 2;
+// Ids of recently acked messages the stored outbox keeps, so a reload upgrades only what an ack proved.
+inline constexpr std::size_t kOutboxRecentAcks = 200;
+// Messages acked on one link that an error frame may still be for.
+inline constexpr std::size_t kLinkRecentAcks = 16;
+
 }  // namespace bos

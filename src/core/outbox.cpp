@@ -100,7 +100,20 @@ std::size_t Outbox::unacked() const {
 
 void Outbox::clear() {
   entries_.clear();
+  recent_acks_.clear();
+  has_ack_record_ = true;
+  ids_proven = false;
   bytes_ = 0;
+}
+
+void Outbox::note_acked(std::string id) {
+  if (was_acked(id)) return;
+  if (recent_acks_.size() >= kOutboxRecentAcks) recent_acks_.pop_front();
+  recent_acks_.push_back(std::move(id));
+}
+
+bool Outbox::was_acked(std::string_view id) const {
+  return std::find(recent_acks_.begin(), recent_acks_.end(), id) != recent_acks_.end();
 }
 
 std::string Outbox::serialize() const {
@@ -108,9 +121,11 @@ std::string Outbox::serialize() const {
   for (const auto& e : entries_) {
     // A message that went out is stored as sent: after a reload it is resent with the same id.
     messages.push_back(nlohmann::ordered_json::array(
-        {e.id, e.text, e.created_ms, stored_code(e.state), stored_code(e.fail_reason)}));
+        {e.id, e.text, e.created_ms, stored_code(e.state), stored_code(e.fail_reason), e.send_count}));
   }
   nlohmann::ordered_json j = {{"v", kFormatVersion}, {"m", std::move(messages)}};
+  j["a"] = recent_acks_;
+  if (ids_proven) j["ids"] = 1;
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
@@ -121,8 +136,9 @@ RestoreError Outbox::restore(std::string_view blob) {
   if (const auto err = read_stored_list(blob, kFormatVersion, doc, m); err != RestoreError::None) return err;
   std::deque<OutboxEntry> restored;
   std::size_t bytes = 0;
-  // Entry: [id, text, created_ms, state, fail_reason, ...]; elements a newer build appends are ignored.
-  enum : std::size_t { kId, kText, kCreated, kState, kFailReason, kRequiredElements = kFailReason };
+  // Entry: [id, text, created_ms, state, fail_reason, send_count, ...]; elements a newer build appends are
+  // ignored (and older builds ignore send_count).
+  enum : std::size_t { kId, kText, kCreated, kState, kFailReason, kSendCount, kRequiredElements = kFailReason };
   for (const auto& item : *m) {
     if (!item.is_array() || item.size() < kRequiredElements || !item[kId].is_string() || !item[kText].is_string() ||
         !item[kCreated].is_number_integer() || !item[kState].is_number_integer()) {
@@ -138,6 +154,12 @@ RestoreError Outbox::restore(std::string_view blob) {
     }
     // A state a newer build added reads as queued: the message goes out again and claims nothing.
     e.state = outbox_state_from_stored(item[kState].get<int64_t>());
+    // How often it went out: a reload does not renew its one automatic resend. Without the field (an older
+    // build), a sent one went out once.
+    if (item.size() > kSendCount && item[kSendCount].is_number_integer()) {
+      e.send_count = static_cast<int>(std::clamp<int64_t>(item[kSendCount].get<int64_t>(), 0, 1'000'000));
+    }
+    if (e.state == OutboxState::Sent && e.send_count < 1) e.send_count = 1;
     if (item.size() > kFailReason && item[kFailReason].is_number_integer()) {
       e.fail_reason = fail_reason_from_stored(item[kFailReason].get<int64_t>());
     }
@@ -147,7 +169,23 @@ RestoreError Outbox::restore(std::string_view blob) {
     bytes += e.text.size();
     restored.push_back(std::move(e));
   }
+  // Fields older builds do not write: a bad one is ignored (it only ever adds proof, never takes any).
+  std::deque<std::string> acks;
+  bool has_record = false;
+  if (const auto a = doc.find("a"); a != doc.end() && a->is_array()) {
+    has_record = true;
+    for (const auto& id : *a) {
+      if (id.is_string() && !id.get_ref<const std::string&>().empty() && id.get_ref<const std::string&>().size() <= kMaxShortFieldBytes &&
+          acks.size() < kOutboxRecentAcks) {
+        acks.push_back(id.get<std::string>());
+      }
+    }
+  }
+  const auto ids = doc.find("ids");
   entries_ = std::move(restored);
+  recent_acks_ = std::move(acks);
+  has_ack_record_ = has_record;
+  ids_proven = ids != doc.end() && ids->is_number_integer() && ids->get<int64_t>() == 1;
   bytes_ = bytes;
   return RestoreError::None;
 }

@@ -17,7 +17,9 @@ namespace bos {
 
 // Both stored as codes (stored_format.hpp), never as positions: a new enumerator goes last, with a new code.
 enum class OutboxState { Queued, Sent, Failed };
-enum class FailReason { None, TooBig };  // stored code 2 (a "rejected" no build produced) reads as None
+// Unconfirmed: the message may or may not have reached the building (its link died or no ack came, and its
+// one automatic resend is spent): the resident decides ("Reenviar" may make it arrive twice).
+enum class FailReason { None, TooBig, Unconfirmed };  // stored code 2 (a "rejected" no build produced) reads as None
 const char* to_string(FailReason r);
 
 struct OutboxEntry {
@@ -71,7 +73,16 @@ class Outbox {
   bool empty() const { return entries_.empty(); }
   void clear();
 
-  // {"v":1,"m":[[id,text,created_ms,state,fail_reason],...]}; state and fail_reason are stored codes.
+  // Acks seen, kept with the outbox (bounded, kOutboxRecentAcks): after a reload only these prove a message
+  // the history still shows as open was acked. A blob from an older build has no record (has_ack_record).
+  void note_acked(std::string id);
+  bool was_acked(std::string_view id) const;
+  bool has_ack_record() const { return has_ack_record_; }
+  // The backend echoed client_msg_id on some link (deduplicated resends are safe); stored with the outbox.
+  bool ids_proven = false;
+
+  // {"v":1,"m":[[id,text,created_ms,state,fail_reason,send_count],...],"a":[acked ids],"ids":1}; state and
+  // fail_reason are stored codes. Older builds read "v" and the first five elements of "m" entries only.
   std::string serialize() const;
   // Replaces the contents. On any error the outbox is left empty and the error returned. Codes this build
   // does not know read as the nearest safe state (queued: it goes out again), extra fields are ignored.
@@ -81,6 +92,8 @@ class Outbox {
 
  private:
   std::deque<OutboxEntry> entries_;
+  std::deque<std::string> recent_acks_;
+  bool has_ack_record_ = true;  // a fresh outbox records every ack; a restored one only if its blob did
   std::size_t bytes_ = 0;
   std::size_t max_messages_;
   std::size_t max_bytes_;

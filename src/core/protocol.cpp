@@ -144,7 +144,7 @@ bool parse_typed(ServerFrame& f, const json& obj, std::string_view t, int64_t no
   if (t == "message") {
     f.type = FrameType::Message;
     return require_string(f, obj, "message", kMaxDisplayTextBytes, f.message) && checked_string(f, obj, "role") &&
-           checked_string(f, obj, "session_id");
+           optional_string(f, obj, "session_id", kMaxShortFieldBytes, f.session_id);
   }
   if (t == "notification") {
     f.type = FrameType::Notification;
@@ -173,7 +173,8 @@ bool parse_typed(ServerFrame& f, const json& obj, std::string_view t, int64_t no
   }
   if (t == "error") {
     f.type = FrameType::Error;
-    return optional_string(f, obj, "message", kMaxDisplayTextBytes, f.message);
+    return optional_string(f, obj, "message", kMaxDisplayTextBytes, f.message) &&
+           optional_string(f, obj, "client_msg_id", kMaxShortFieldBytes, f.client_msg_id);
   }
   if (t == "heartbeat") {
     f.type = FrameType::Heartbeat;

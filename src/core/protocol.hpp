@@ -55,14 +55,15 @@ inline constexpr std::size_t kFrameErrorCount = static_cast<std::size_t>(FrameEr
 
 enum class Priority { Normal, High };
 
-// What the engine reads of a frame. Fields the engine has no use for (a message's "role" and "session_id",
-// a status frame's "status") are type-checked, so a malformed frame is still refused, but not kept.
+// What the engine reads of a frame. Fields the engine has no use for (a message's "role", a status frame's
+// "status") are type-checked, so a malformed frame is still refused, but not kept.
 struct ServerFrame {
   FrameType type = FrameType::Invalid;
   FrameError error = FrameError::None;
   std::string error_detail;   // which field, which type (for logs)
   std::string message;        // text, valid UTF-8, cut to kMaxDisplayTextBytes
-  std::string client_msg_id;  // ack: echoed by servers that support it
+  std::string client_msg_id;  // ack, error: echoed by servers that support it
+  std::string session_id;     // message (a reply): the session of the message it answers, cut to 128 bytes
   std::string connection_id;  // status (dev server extension) and API Gateway error frames
   std::string request_id;     // API Gateway error frames
   std::string agent;          // typing frames

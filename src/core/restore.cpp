@@ -58,11 +58,18 @@ Reconciled reconcile_history(ChatModel& chat, Outbox& outbox, bool outbox_intact
   for (const auto& m : chat.messages()) {
     if (m.role != Role::User || outbox.find(m.id)) continue;
     if (!is_open(m.state) && m.state != MessageState::Failed) continue;
-    if (!outbox_intact) {
-      if (outbox.push(entry_for(m)) == SendError::None) ++r.requeued;
-    } else if (m.state != MessageState::Failed) {
-      chat.set_state(m.id, MessageState::Acked);
+    if (outbox_intact && m.state != MessageState::Failed && outbox.was_acked(m.id)) {
+      chat.set_state(m.id, MessageState::Acked);  // the stored outbox recorded its ack
       ++r.acked;
+    } else if (!outbox_intact || m.state != MessageState::Failed) {
+      // No ack is proven (the outbox write that would hold it may have failed): it goes out again. One that
+      // the history shows as sent may have arrived: its fate is unknown (one automatic resend without ids).
+      OutboxEntry e = entry_for(m);
+      if (m.state == MessageState::Sent) {
+        e.state = OutboxState::Sent;
+        e.send_count = 1;
+      }
+      if (outbox.push(std::move(e)) == SendError::None) ++r.requeued;
     }
   }
   return r;

@@ -5,7 +5,9 @@
 // batches), so after a reload either may be behind the other. The rules:
 //   - every message in the outbox is visible in the history, with the outbox's state;
 //   - a resident message the history still shows as open (queued, sent) is in the outbox, or was acked
-//     before the page went away (the outbox was read back and no longer has it);
+//     before the page went away: the outbox was read back and its record of recent acks names it. Not in
+//     it, not named: it goes back into the outbox (an outbox write may have failed while the history's
+//     succeeded; only a seen ack grants ✓✓);
 //   - if the outbox could not be read back, the history's open messages go back into the outbox: a
 //     duplicate (the server deduplicates by client_msg_id) is better than a lost message.
 // No I/O, no clock.
@@ -30,8 +32,8 @@ OutboxEntry entry_for(const ChatMessage& m);
 std::vector<uint64_t> show_outbox_in_chat(const Outbox& outbox, ChatModel& chat);
 
 struct Reconciled {
-  std::size_t acked = 0;     // open in the history, gone from an intact outbox: acked before the reload
-  std::size_t requeued = 0;  // open or failed in the history, and the outbox was lost: back in the outbox
+  std::size_t acked = 0;     // open in the history, its ack recorded by an intact outbox
+  std::size_t requeued = 0;  // open in the history with no recorded ack, or failed and the outbox lost: back
 };
 // A page's own history against its own outbox, once both are read back. `outbox_intact`: the stored
 // outbox was read back without error.

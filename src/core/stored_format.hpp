@@ -17,7 +17,9 @@
 //                                         unknown → queued for the resident's (goes out again, claims nothing),
 //                                         received for the others
 //   OutboxState   outbox entry [3]        queued 0, sent 1, failed 2        unknown → queued
-//   FailReason    history "f", outbox [4] none 0, too_big 1, 2 reserved (was "rejected", never produced)
+//   FailReason    history "f", outbox [4] none 0, too_big 1, 2 reserved (was "rejected", never produced),
+//                                         unconfirmed 3 (always with state failed: builds before it read a
+//                                         failed message with reason none, which waits for the resident too)
 //                                         2 and unknown → none (a plain failure the resident can retry)
 //   Priority      history "p"             normal 0 (not written), high 1    unknown → normal
 // A blob's "v" changes only for a format an older build cannot read at all; new fields and new codes keep
@@ -74,6 +76,7 @@ inline constexpr CodeRow<OutboxState> kOutboxStateCodes[] = {
 inline constexpr CodeRow<FailReason> kFailReasonCodes[] = {
     {FailReason::None, 0, "none"},
     {FailReason::TooBig, 1, "too_big"},
+    {FailReason::Unconfirmed, 3, "unconfirmed"},
 };
 inline constexpr int kFailReasonRejectedCode = 2;  // reserved: written by no build, read as none
 inline constexpr CodeRow<Priority> kPriorityCodes[] = {
@@ -121,7 +124,7 @@ constexpr bool is_complete_table(const CodeRow<E> (&rows)[N], E last) {
 static_assert(is_complete_table(kRoleCodes, Role::Error), "kRoleCodes: one row per Role, in order, codes unique");
 static_assert(is_complete_table(kMessageStateCodes, MessageState::Received), "kMessageStateCodes");
 static_assert(is_complete_table(kOutboxStateCodes, OutboxState::Failed), "kOutboxStateCodes");
-static_assert(is_complete_table(kFailReasonCodes, FailReason::TooBig), "kFailReasonCodes");
+static_assert(is_complete_table(kFailReasonCodes, FailReason::Unconfirmed), "kFailReasonCodes");
 static_assert(is_complete_table(kPriorityCodes, Priority::High), "kPriorityCodes");
 static_assert(!value_for_code(kFailReasonCodes, kFailReasonRejectedCode), "FailReason 2 stays reserved");
 

@@ -24,8 +24,8 @@ constexpr Entry kTexts[] = {
     {"Tentar agora", "Try now"},
     {"Processando sua solicita\xC3\xA7\xC3\xA3o...", "Processing your request..."},
     {"Erro no servidor", "Server error"},
-    {"O servidor teve um problema. Sua mensagem ser\xC3\xA1 reenviada.",
-     "The server had a problem. Your message will be sent again."},
+    {"O servidor teve um problema. Se a mensagem n\xC3\xA3o for confirmada, voc\xC3\xAA poder\xC3\xA1 reenvi\xC3\xA1-la.",
+     "The server had a problem. If the message is not confirmed, you can send it again."},
     {"Mensagem grande demais para o servidor", "Message too big for the server"},
     {"BuildingOS", "BuildingOS"},
     {"Hoje", "Today"},
@@ -81,6 +81,12 @@ constexpr Entry kTexts[] = {
     {"Continuar como %s", "Stay as %s"},
     {"Abrir site externo? %s", "Open external site? %s"},
     {"Abrir", "Open"},
+    {"Sem confirma\xC3\xA7\xC3\xA3o", "Not confirmed"},
+    {"O pr\xC3\xA9" "dio pode j\xC3\xA1 ter recebido esta mensagem. Se reenviar, ela pode chegar duas vezes.",
+     "The building may already have this message. If you send it again, it may arrive twice."},
+    {"Reenviar mesmo assim", "Send again anyway"},
+    {"N\xC3\xA3o foi poss\xC3\xADvel guardar as mensagens neste aparelho. Mantenha esta p\xC3\xA1gina aberta at\xC3\xA9 enviar.",
+     "Your messages could not be saved on this device. Keep this page open until they are sent."},
 };
 static_assert(sizeof(kTexts) / sizeof(kTexts[0]) == static_cast<std::size_t>(Text::kCount),
               "kTexts must have one entry per Text");

@@ -20,7 +20,7 @@ enum class Text {
   TryNow,                // "Tentar agora"
   Processing,            // "Processando sua solicitação..."
   ServerError,           // "Erro no servidor"
-  GatewayError,          // "O servidor teve um problema. Sua mensagem será reenviada."
+  GatewayError,          // "O servidor teve um problema. Se a mensagem não for confirmada, ..."
   MessageTooBig,         // "Mensagem grande demais para o servidor"
   NotificationTitle,     // "BuildingOS"
   Today, Yesterday,
@@ -63,6 +63,10 @@ enum class Text {
   KeepCurrent,           // "Continuar como %s"
   OpenExternal,          // "Abrir site externo? %s" (the host, in full)
   OpenAction,            // "Abrir"
+  Unconfirmed,           // "Sem confirmação": a message whose fate is unknown
+  ResendMayDuplicate,    // the confirm step before resending a message that may have arrived
+  ResendAnyway,          // "Reenviar mesmo assim"
+  StorageFailing,        // the banner when the outbox cannot be saved
   kCount
 };
 

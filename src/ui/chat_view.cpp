@@ -260,18 +260,24 @@ void ChatView::draw_header(const ViewState& state, const ViewContext& ctx, Inten
   draw_menu(state, ctx, out);
 }
 
+
 float ChatView::banner_height(const ViewState& state, const ViewContext& ctx, float width) const {
-  if (!state.show_try_now) return 0;
+  if (!state.show_try_now && state.storage_notice.empty()) return 0;
   const float d = ctx.dpr;
   ImFont* small = ctx.fonts.small;
-  const float chip_w = measure(small, text(lang_, Text::TryNow)).x + 2 * kPadX * d;
+  const float chip_w = state.show_try_now ? measure(small, text(lang_, Text::TryNow)).x + 2 * kPadX * d : 0;
   const float wrap = std::max(kBannerMinWrap * d, width - chip_w - (3 * kMarginX + ctx.safe_area.left + ctx.safe_area.right) * d);
-  const float th = measure(small, banner_text(state), wrap).y;
+  const std::string shown = banner_text(state);
+  const float th = measure(small, shown, wrap).y;
   return std::max(th, kChipH * d) + 2 * kBannerPadY * d;
 }
 
-const char* ChatView::banner_text(const ViewState& state) const {
-  return state.banner_text.empty() ? text(lang_, Text::OfflineReassure) : state.banner_text.c_str();
+std::string ChatView::banner_text(const ViewState& state) const {
+  // The connection's line (its reassurance, or what replaces it), and before it the storage notice: the
+  // outbox cannot be saved (issue 12), with or without "Tentar agora".
+  std::string s = !state.show_try_now ? "" : state.banner_text.empty() ? text(lang_, Text::OfflineReassure) : state.banner_text;
+  if (!state.storage_notice.empty()) s = s.empty() ? state.storage_notice : state.storage_notice + " " + s;
+  return s;
 }
 
 void ChatView::draw_banner(const ViewState& state, const ViewContext& ctx, const ImVec2& pos, float width, float height,
@@ -283,14 +289,14 @@ void ChatView::draw_banner(const ViewState& state, const ViewContext& ctx, const
   record_area("banner", pos, ImVec2(pos.x + width, pos.y + height));
   dl->AddLine(ImVec2(pos.x, pos.y + height - d), ImVec2(pos.x + width, pos.y + height - d), theme_.separator, d);
   const char* label = text(lang_, Text::TryNow);
-  const float chip_w = measure(small, label).x + 2 * kPadX * d;
+  const float chip_w = state.show_try_now ? measure(small, label).x + 2 * kPadX * d : 0;
   const float right = pos.x + width - (kMarginX + ctx.safe_area.right) * d;
   const float left = pos.x + (kMarginX + ctx.safe_area.left) * d;
   const float wrap = std::max(kBannerMinWrap * d, right - chip_w - kMarginX * d - left);
-  const char* reassure = banner_text(state);
-  const float th = measure(small, reassure, wrap).y;
-  put_text(dl, small, ImVec2(left, pos.y + (height - th) / 2), theme_.text, reassure, wrap);
-  if (chip("##try_now", label, ImVec2(right - chip_w, pos.y + (height - kChipH * d) / 2), small, theme_.accent,
+  const std::string shown = banner_text(state);
+  const float th = measure(small, shown, wrap).y;
+  put_text(dl, small, ImVec2(left, pos.y + (height - th) / 2), theme_.text, shown, wrap);
+  if (state.show_try_now && chip("##try_now", label, ImVec2(right - chip_w, pos.y + (height - kChipH * d) / 2), small, theme_.accent,
            theme_.accent_text, d, nullptr)) {
     request(Action::TryNow, nullptr, {}, out);
   }
@@ -309,7 +315,7 @@ void ChatView::draw_update(const ViewContext& ctx, const ImVec2& pos, float widt
   dl->AddRectFilled(pos, ImVec2(pos.x + width, pos.y + height), with_alpha(theme_.accent, kBannerAlpha));
   dl->AddLine(ImVec2(pos.x, pos.y + height - d), ImVec2(pos.x + width, pos.y + height - d), theme_.separator, d);
   const char* label = text(lang_, action_label(Action::AcceptUpdate));
-  const float chip_w = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, label).x + 2 * kPadX * d;
+  const float chip_w = measure(small, label).x + 2 * kPadX * d;
   const float right = pos.x + width - (kMarginX + ctx.safe_area.right) * d;
   const float left = pos.x + (kMarginX + ctx.safe_area.left) * d;
   const char* what = text(lang_, Text::UpdateAvailable);
@@ -447,6 +453,34 @@ void ChatView::draw_menu(const ViewState& state, const ViewContext& ctx, Intents
   } else if (switch_asked_) {
     close_popup("##confirm_switch");  // answered on the page, or the app dropped the question
     switch_asked_ = false;
+  }
+  // "Reenviar" on a message that is not confirmed: it may already be in the building, so ask first.
+  if (!confirm_resend_id_.empty() && !ImGui::IsPopupOpen("##confirm_resend")) {
+    ImGui::OpenPopup("##confirm_resend");
+    resend_target_ = confirm_resend_id_;
+  }
+  confirm_resend_id_.clear();
+  ImGui::SetNextWindowPos(ImVec2(display.x / 2, display.y / 2), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
+  ImGui::SetNextWindowSize(ImVec2(std::min(display.x - 2 * kDialogMargin * d, kDialogMaxW * d), 0));
+  if (ImGui::BeginPopupModal("##confirm_resend", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize)) {
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextUnformatted(text(lang_, Text::ResendMayDuplicate));
+    ImGui::PopTextWrapPos();
+    ImGui::Dummy(ImVec2(0, kDialogGap * d));
+    ImGui::PushStyleColor(ImGuiCol_Button, theme_.chip);
+    ImGui::PushStyleColor(ImGuiCol_ButtonHovered, theme_.separator);
+    if (ImGui::Button(text(lang_, Text::Cancel))) ImGui::CloseCurrentPopup();
+    ImGui::PopStyleColor(2);
+    ImGui::SameLine();
+    ImGui::PushStyleColor(ImGuiCol_Button, theme_.accent);
+    ImGui::PushStyleColor(ImGuiCol_ButtonHovered, theme_.accent);
+    ImGui::PushStyleColor(ImGuiCol_Text, theme_.accent_text);
+    if (ImGui::Button(text(lang_, Text::ResendAnyway))) {
+      out.retry_id = resend_target_;
+      ImGui::CloseCurrentPopup();
+    }
+    ImGui::PopStyleColor(3);
+    ImGui::EndPopup();
   }
   ImGui::PopStyleColor();
   ImGui::PopStyleVar();
@@ -927,8 +961,10 @@ void ChatView::draw_message(const ChatMessage& m, const ViewContext& ctx, const 
     if (L.right) ax -= total - kChipGap * d;
     for (const auto& c : chips) {
       float w = 0;
-      if (chip(c.id, text(lang_, action_label(c.action)), ImVec2(ax, ay), small, c.bg, c.fg, d, &w) &&
-          request(c.action, &m, {}, out) && c.action == Action::Copy) {
+      const bool tapped = chip(c.id, text(lang_, action_label(c.action)), ImVec2(ax, ay), small, c.bg, c.fg, d, &w);
+      if (tapped && c.action == Action::Retry && m.fail_reason == FailReason::Unconfirmed) {
+        confirm_resend_id_ = m.id;  // it may already be in the building: asked first (draw_menu's dialog)
+      } else if (tapped && request(c.action, &m, {}, out) && c.action == Action::Copy) {
         selected_seq_ = 0;
         rows_dirty_ = true;
       }
@@ -937,7 +973,9 @@ void ChatView::draw_message(const ChatMessage& m, const ViewContext& ctx, const 
     }
     if (m.state == MessageState::Failed && !selected) {
       // Say why, next to the buttons.
-      const char* why = text(lang_, m.fail_reason == FailReason::TooBig ? Text::MessageTooBig : Text::Failed);
+      const char* why = text(lang_, m.fail_reason == FailReason::TooBig        ? Text::MessageTooBig
+                                    : m.fail_reason == FailReason::Unconfirmed ? Text::Unconfirmed
+                                                                               : Text::Failed);
       const ImVec2 ws = measure(small, why);
       const float wx = L.right ? b1.x - total - ws.x - kReasonGap * d : ax;
       if (wx > origin.x) put_text(dl, small, ImVec2(wx, ay + (kChipH * d - ws.y) / 2), theme_.error, why);

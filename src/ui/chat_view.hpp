@@ -133,13 +133,14 @@ class ChatView {
   void draw_header(const ViewState& state, const ViewContext& ctx, Intents& out);
   // The connection banner under the header while the engine waits ("Tentar agora"); returns its height.
   float banner_height(const ViewState& state, const ViewContext& ctx, float width) const;
-  void draw_banner(const ViewContext& ctx, const ImVec2& pos, float width, float height, Intents& out);
+  void draw_banner(const ViewState& state, const ViewContext& ctx, const ImVec2& pos, float width, float height,
+                   Intents& out);
   // "Nova versão disponível · Atualizar", under the header, when the offline shell has a new build.
   float update_height(const ViewState& state, const ViewContext& ctx) const;
   void draw_update(const ViewContext& ctx, const ImVec2& pos, float width, float height, Intents& out);
   void draw_banner(const ViewState& state, const ViewContext& ctx, const ImVec2& pos, float width, float height,
                    Intents& out);
-  const char* banner_text(const ViewState& state) const;
+  std::string banner_text(const ViewState& state) const;
   enum class DialogAnswer { None, Yes, No };
   // A centred modal question with "no" then "yes" buttons (ImGui popup `id`, opened with OpenPopup); the
   // buttons' hit rectangles are recorded as `no_kind` and `yes_kind`.
@@ -197,6 +198,8 @@ class ChatView {
   ChatMessage pending_link_msg_;  // its message and its link as found, for ui::request once answered
   std::string pending_link_raw_;
   bool switch_asked_ = false;     // the switch question was opened for the current ViewState::switch_name
+  std::string confirm_resend_id_;  // "Reenviar" on a message that may have arrived: asks first
+  std::string resend_target_;      // ...the message the open confirmation is about
   ComposerPlacement composer_;
   Lang lang_ = Lang::Pt;
   std::vector<HitRect> hits_;

@@ -231,7 +231,9 @@ const char* state_label(const ChatMessage& m, Lang lang) {
     case MessageState::Acked: return text(lang, Text::StateDelivered);
     case MessageState::Answered: return text(lang, Text::StateAnswered);
     case MessageState::Failed:
-      return text(lang, m.fail_reason == FailReason::TooBig ? Text::StateFailedTooBig : Text::StateFailed);
+      return text(lang, m.fail_reason == FailReason::TooBig        ? Text::StateFailedTooBig
+                        : m.fail_reason == FailReason::Unconfirmed ? Text::Unconfirmed
+                                                                   : Text::StateFailed);
     case MessageState::Received: return text(lang, Text::StateReceived);
   }
   return "";

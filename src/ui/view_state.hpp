@@ -26,6 +26,7 @@ struct ViewState {
   ConnState conn = ConnState::Idle;  // the status dot's colour
   std::string status_text;           // the header's status line ("Conectado em tempo real", ...)
   bool show_try_now = false;         // the banner with "Tentar agora" under the header
+  std::string storage_notice;        // the banner when the outbox cannot be saved on this device ("" = none)
   // The status text changes at this time without any event (the "Nova tentativa em N s" countdown):
   // the view asks for a frame then. 0: it does not.
   int64_t status_changes_at_ms = 0;

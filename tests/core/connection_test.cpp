@@ -22,7 +22,10 @@ SCENARIO("a resident opens the chat and connects", "[connection]") {
       h.start();
       THEN("it opens one socket with user_id and session_id in the query") {
         REQUIRE(h.sockets.size() == 1);
-        CHECK(h.sockets.begin()->second.url == "ws://localhost:3001?user_id=resident-42&session_id=session-1");
+        // The tab's session: the stored one plus a per-load token (issue 12: replies name the tab).
+        CHECK(h.engine.tab_session_id().rfind("session-1.", 0) == 0);
+        CHECK(h.sockets.begin()->second.url ==
+              "ws://localhost:3001?user_id=resident-42&session_id=" + h.engine.tab_session_id());
         CHECK(h.engine.state() == ConnState::Connecting);
         CHECK(h.engine.status_text(h.now) == "Conectando...");
       }

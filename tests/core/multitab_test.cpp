@@ -89,6 +89,7 @@ SCENARIO("a closed tab's outbox is adopted and sent once, in order, with its ids
   Harness h;
   h.start();
   h.open();
+  h.prove_ids();  // pipelined: both go out at once
   Engine::MergeResult r;
   h.apply(h.engine.merge_stored(StoreKey::Outbox, outbox, {}, h.now, &r));
   CHECK(r.readable);
@@ -168,6 +169,7 @@ SCENARIO("a closed tab's history: open messages are acked if its outbox was adop
     h.apply(h.engine.merge_stored(StoreKey::History, theirs.serialize(), {false, false}, h.now));
     CHECK(h.engine.outbox().size() == 2);
     h.open();
+    h.prove_ids();
     CHECK(h.chat_frames().size() == 2);
   }
   GIVEN("the tab is still open") {

@@ -68,7 +68,9 @@ TEST_CASE("every outbox entry is shown in the chat with the outbox's state", "[r
   CHECK(show_outbox_in_chat(outbox, chat).empty());  // idempotent
 }
 
-TEST_CASE("a reloaded history against its intact outbox: what left the outbox was acked", "[restore]") {
+// Issue 12 changed this: leaving the outbox alone proved nothing (its write may have failed); the outbox's
+// record of acks seen does.
+TEST_CASE("a reloaded history against its intact outbox: what its ack record names was acked", "[restore]") {
   ChatModel chat;
   chat.append(user("waiting", MessageState::Queued));
   chat.append(user("acked-meanwhile", MessageState::Sent));
@@ -76,6 +78,7 @@ TEST_CASE("a reloaded history against its intact outbox: what left the outbox wa
   chat.append(user("answered", MessageState::Answered));
   Outbox outbox;
   outbox.push(entry("waiting"));
+  outbox.note_acked("acked-meanwhile");
   const Reconciled r = reconcile_history(chat, outbox, /*outbox_intact=*/true);
   CHECK(r.acked == 1);
   CHECK(r.requeued == 0);
@@ -104,7 +107,8 @@ TEST_CASE("a reloaded history whose outbox was lost: open and failed messages go
   CHECK(r.acked == 0);
   REQUIRE(outbox.size() == 3);
   CHECK(outbox.entries()[0].id == "queued");
-  CHECK(outbox.entries()[1].state == OutboxState::Queued);
+  CHECK(outbox.entries()[1].state == OutboxState::Sent);  // it went out: its fate is unknown (one resend)
+  CHECK(outbox.entries()[1].send_count == 1);
   CHECK(outbox.entries()[2].state == OutboxState::Failed);
   CHECK(outbox.entries()[2].fail_reason == FailReason::TooBig);
 }

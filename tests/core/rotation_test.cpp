@@ -51,10 +51,12 @@ SCENARIO("the connection is rotated before the 2-hour limit", "[rotation]") {
     }
     AND_WHEN("the old connection dies before the ack") {
       h.server_closes(1006, first);
-      THEN("its message is resent first on the new connection, then the new one") {
+      THEN("its message is resent first on the new connection, then the new one after its ack") {
+        REQUIRE(h.chat_frames().size() == 2);  // one in flight until the new link's first ack (issue 12)
+        CHECK(h.chat_frames()[1].first == a.id);
+        h.server_says(h.ack_for(a.id), second);
         const auto frames = h.chat_frames();
         REQUIRE(frames.size() == 3);
-        CHECK(frames[1].first == a.id);
         CHECK(frames[2].first == b.id);
         CHECK(h.engine.state() == ConnState::Connected);
       }
@@ -63,7 +65,7 @@ SCENARIO("the connection is rotated before the 2-hour limit", "[rotation]") {
       h.stay_connected_for(30'000);
       THEN("the old connection is closed after the drain timeout and the message resent") {
         CHECK(h.socket(first).closed);
-        CHECK(h.chat_frames().size() >= 3);
+        CHECK(h.chat_frames().size() >= 2);
         CHECK(h.chat_frames()[1].first == a.id);
       }
     }

@@ -154,15 +154,20 @@ std::string Harness::ack_for(const std::string& client_msg_id) const {
 
 void Harness::ack_all(uint32_t conn) {
   conn = resolve(conn);
-  std::vector<std::string> ids;
-  for (const auto& t : sent_texts(conn)) {
-    const auto j = nlohmann::json::parse(t, nullptr, false);
-    if (j.is_object() && j.value("action", "") == "sendMessage") ids.push_back(j.value("client_msg_id", ""));
-  }
-  for (const auto& id : ids) {
-    if (std::find(acked_.begin(), acked_.end(), id) != acked_.end()) continue;
-    acked_.push_back(id);
-    server_says(ack_for(id), conn);
+  // An ack can let more out (one in flight until the first ack proves ids): until none is left.
+  for (bool more = true; more;) {
+    more = false;
+    std::vector<std::string> ids;
+    for (const auto& t : sent_texts(conn)) {
+      const auto j = nlohmann::json::parse(t, nullptr, false);
+      if (j.is_object() && j.value("action", "") == "sendMessage") ids.push_back(j.value("client_msg_id", ""));
+    }
+    for (const auto& id : ids) {
+      if (std::find(acked_.begin(), acked_.end(), id) != acked_.end()) continue;
+      acked_.push_back(id);
+      server_says(ack_for(id), conn);
+      more = true;
+    }
   }
 }
 

@@ -72,6 +72,8 @@ class Harness {
   std::optional<Persist> last_persist(StoreKey key) const;
   // Acks every unacked sendMessage on `conn` by echoing client_msg_id.
   void ack_all(uint32_t conn = 0);
+  // An ack echoing an id that matches nothing: the link learns the backend echoes ids (pipelined).
+  void prove_ids(uint32_t conn = 0) { server_says(ack_for("m-proof"), conn); }
   std::string ack_for(const std::string& client_msg_id) const;
 
  private:
