@@ -105,7 +105,11 @@ Effects Engine::merge_stored(StoreKey key, std::string_view blob, MergeSource so
     r.readable = true;
     const Adopted a = adopt_outbox(theirs, outbox_, chat_);
     for (const uint64_t seq : a.shown) ui(UiEventKind::MessageAdded, seq);
+    if (theirs.ids_proven && !ids_proven_) {
+      ids_proven_ = outbox_.ids_proven = true;  // the same backend proved it echoes ids to that tab
+    }
     if (a.adopted) {
+      settle_unknown_fates();  // what was in flight there counts its sends (kMaxUnconfirmedSends)
       log(LogLevel::Info, "adopted " + std::to_string(a.adopted) + " message(s) from a closed tab");
       persist_outbox();
       flush(now);
@@ -121,7 +125,7 @@ Effects Engine::merge_stored(StoreKey key, std::string_view blob, MergeSource so
     }
     r.readable = true;
     if (!source.live_tab) {
-      if (const auto requeued = settle_closed_tab_history(theirs, outbox_, source.outbox_adopted)) {
+      if (const auto requeued = settle_closed_tab_history(theirs, outbox_)) {
         log(LogLevel::Warn, std::to_string(requeued) + " message(s) recovered from a closed tab's history");
         persist_outbox();
         flush(now);
@@ -152,9 +156,18 @@ void Engine::reconcile_restored() {
   }
 }
 
+void Engine::settle_unknown_fates() {
+  // Restored or adopted: what was in flight before is on no connection now, its fate unknown. Its sends so
+  // far count, so a reload (or another tab) does not grant it more automatic resends than one link's end.
+  for (auto& e : outbox_.entries()) {
+    if (e.state == OutboxState::Sent && e.sent_on_conn == 0) fate_unknown(e);
+  }
+}
+
 Effects Engine::start(int64_t now) {
   if (state_ != ConnState::Idle) return take();
   reconcile_restored();
+  settle_unknown_fates();
   if (user_id_.empty()) {
     user_id_ = new_user_id(now, rng_);
     identity_generated_ = true;

@@ -209,11 +209,14 @@ class Engine {
   Effects restore(StoreKey key, std::string_view blob, int64_t now_ms);
   // Another tab's stored state (tabs never share keys, so none can clobber another's).
   //  - Outbox of a tab that is gone: its messages are adopted (sent from here, same client_msg_id).
-  //  - History: merged. For a tab that is gone, its resident messages that are neither in our outbox
-  //    nor adoptable were acked (`outbox_adopted`) or are recovered into our outbox (its outbox was lost).
+  //  - History: merged. For a tab that is gone, its resident messages that are still open and in no outbox
+  //    show acked only if an ack was recorded for them (that tab's record comes with its adopted outbox);
+  //    the others are recovered into our outbox (settle_closed_tab_history).
   struct MergeSource {
     bool live_tab = false;        // the other tab is still open: read only
-    bool outbox_adopted = false;  // history only: that tab's outbox was read back and fully adopted
+    // history only: that tab's outbox was read back and fully adopted (informational since the ack record
+    // decides; kept for callers)
+    bool outbox_adopted = false;
   };
   struct MergeResult {
     bool readable = false;  // the blob parsed (an unreadable one is reported and can only be discarded)
@@ -296,6 +299,7 @@ class Engine {
   void close_socket(uint32_t conn, int code, const char* reason);
   void release(Link& link);  // its sent messages go out again elsewhere (or stay unconfirmed); slot emptied
   void fate_unknown(OutboxEntry& e);
+  void settle_unknown_fates();  // fate_unknown for every sent entry on no connection (restored, adopted)
   void not_executed(const std::string& id, int send_count, int64_t now);
   void forget_answer_wait(const std::string& id);
   OutboxEntry* reinstate(const std::string& id, OutboxState state, int send_count, int64_t now);

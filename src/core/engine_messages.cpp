@@ -245,14 +245,17 @@ void Engine::handle_error(uint32_t conn, const ServerFrame& f, int64_t now) {
   Link* link = link_of(conn);
   if (!link) return;
   if (!f.client_msg_id.empty()) {
-    // Exact. With ids the ack comes after the publish: an error before it is resent after the ack timeout
-    // (deduplicated); an error for a message already acked contradicts its ack, so the ✓✓ goes.
+    // Exact, and only a backend that echoes client_msg_id sends it (the seed's error names no message): the
+    // link is an ids link. Its ack comes after the publish and a resend is deduplicated, so:
+    //  - the message still waits for its ack: it was not published; it goes out again after its ack
+    //    timeout (deduplicated, backing off like any unacked message);
+    //  - it was acked already: its ack proved the publish, so this error is a resend's that failed (the
+    //    Lambda failed on the duplicate); the ✓✓ stays. Taking it back would leave a delivered message
+    //    "not confirmed" with ids (tests/core/property_test.cpp's ids case).
+    learn_mode(*link, true);
     ++stats_.errors_attributed;
-    if (outbox_.find(f.client_msg_id)) {
-      if (link->delivery != DeliveryMode::Ids && !ids_proven_) not_executed(f.client_msg_id, 1, now);
-    } else if (const ChatMessage* m = chat_.find_id(f.client_msg_id);
-               m && (m->state == MessageState::Acked || m->state == MessageState::Answered)) {
-      take_back(f.client_msg_id, now);
+    if (!outbox_.find(f.client_msg_id)) {
+      log(LogLevel::Info, "error frame for " + f.client_msg_id + ", already acked (a resend's): its ack stands");
     }
     flush(now);
     return;

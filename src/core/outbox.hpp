@@ -77,6 +77,7 @@ class Outbox {
   // the history still shows as open was acked. A blob from an older build has no record (has_ack_record).
   void note_acked(std::string id);
   bool was_acked(std::string_view id) const;
+  const std::deque<std::string>& acked_ids() const { return recent_acks_; }
   bool has_ack_record() const { return has_ack_record_; }
   // The backend echoed client_msg_id on some link (deduplicated resends are safe); stored with the outbox.
   bool ids_proven = false;

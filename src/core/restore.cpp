@@ -82,7 +82,8 @@ Adopted adopt_outbox(const Outbox& theirs, Outbox& ours, ChatModel& chat) {
     if (const ChatMessage* m = chat.find_id(e.id); m && is_delivered(m->state)) continue;
     OutboxEntry mine = e;
     mine.sent_on_conn = 0;
-    mine.send_count = e.state == OutboxState::Sent ? 1 : 0;  // it may have reached the server: a resend
+    // Sent: it may have reached the server. Its sends so far count (kMaxUnconfirmedSends holds across tabs).
+    mine.send_count = e.state == OutboxState::Sent ? std::max(e.send_count, 1) : e.send_count;
     if (ours.push(std::move(mine)) != SendError::None) {
       a.complete = false;
       continue;
@@ -90,18 +91,30 @@ Adopted adopt_outbox(const Outbox& theirs, Outbox& ours, ChatModel& chat) {
     ++a.adopted;
     if (!chat.find_id(e.id)) a.shown.push_back(chat.append(message_for(e)));
   }
+  // Their ack record comes along: it is what proves their history's open messages were acked
+  // (settle_closed_tab_history), and only an ack seen for a message may show it delivered.
+  for (const auto& id : theirs.acked_ids()) ours.note_acked(id);
   return a;
 }
 
-std::size_t settle_closed_tab_history(ChatModel& theirs, Outbox& ours, bool outbox_adopted) {
+std::size_t settle_closed_tab_history(ChatModel& theirs, Outbox& ours) {
   std::size_t requeued = 0;
   for (const auto& m : theirs.messages()) {
     if (m.role != Role::User || ours.find(m.id) || !is_open(m.state)) continue;
-    if (outbox_adopted) {
+    if (ours.was_acked(m.id)) {
+      // A recorded ack (that tab's, taken over with its outbox by adopt_outbox, or ours) proves it.
       theirs.set_state(m.id, MessageState::Acked);
-    } else if (ours.push(entry_for(m)) == SendError::None) {
-      ++requeued;
+      continue;
     }
+    // Open in that history and in no outbox, with no ack seen for it: that tab's outbox write may have
+    // failed after the history's. It goes out again; one the history shows as sent may have arrived, so its
+    // fate is unknown (one automatic resend without ids, as reconcile_history does).
+    OutboxEntry e = entry_for(m);
+    if (m.state == MessageState::Sent) {
+      e.state = OutboxState::Sent;
+      e.send_count = 1;
+    }
+    if (ours.push(std::move(e)) == SendError::None) ++requeued;
   }
   return requeued;
 }

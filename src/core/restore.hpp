@@ -49,8 +49,9 @@ struct Adopted {
 Adopted adopt_outbox(const Outbox& theirs, Outbox& ours, ChatModel& chat);
 
 // A closed tab's history, before it is merged into ours: its resident messages that are still open and not
-// in `ours` were acked if that tab's outbox was adopted whole (they are marked so in `theirs`), and are put
-// back in `ours` if its outbox was lost. Returns how many were put back.
-std::size_t settle_closed_tab_history(ChatModel& theirs, Outbox& ours, bool outbox_adopted);
+// in `ours` are marked acked in `theirs` only if `ours` recorded their ack (adopt_outbox took that tab's
+// record over); the others are put back in `ours` (sent ones with one send counted: their fate is unknown).
+// Returns how many were put back.
+std::size_t settle_closed_tab_history(ChatModel& theirs, Outbox& ours);
 
 }  // namespace bos

@@ -373,9 +373,30 @@ SCENARIO("error frames are attributed only when one message can be theirs", "[de
     const auto a = h.send("a").id;
     h.server_says(h.ack_for(a));
     h.server_says(std::string(R"({"type": "error", "message": "Erro ao processar mensagem", "timestamp": 1764345600, "client_msg_id": ")") + a + "\"}");
-    THEN("it is exact: that message loses its ✓✓") {
-      CHECK(state_of(h, a) == MessageState::Failed);
-      CHECK(reason_of(h, a) == FailReason::Unconfirmed);
+    THEN("the ack came after the publish (the ids contract): the error is a resend's, the ✓✓ stays") {
+      CHECK(state_of(h, a) == MessageState::Acked);
+      CHECK(h.engine.outbox().find(a) == nullptr);
+      CHECK(h.engine.stats().errors_attributed == 1);
+    }
+  }
+  GIVEN("a link of unknown mode and an error echoing the waiting message's id") {
+    Harness h = connected();
+    const auto a = h.send("a").id;
+    REQUIRE(h.engine.delivery_mode() == DeliveryMode::Unknown);
+    h.server_says(std::string(R"({"type": "error", "message": "Erro ao processar mensagem", "timestamp": 1764345600, "client_msg_id": ")") + a + "\"}");
+    THEN("only an ids backend echoes the id: the link is ids, the message waits and is resent deduplicated") {
+      CHECK(h.engine.delivery_mode() == DeliveryMode::Ids);
+      CHECK(state_of(h, a) == MessageState::Sent);
+      CHECK(times_sent(h, a) == 1);
+      for (int i = 0; i < 3; ++i) {  // errors again and again: never "not sent" or "not confirmed" with ids
+        h.stay_connected_for(h.engine.config().ack_timeout_max_ms);
+        h.server_says(std::string(R"({"type": "error", "message": "Erro ao processar mensagem", "timestamp": 1764345600, "client_msg_id": ")") + a + "\"}");
+      }
+      CHECK(times_sent(h, a) >= 3);
+      CHECK(state_of(h, a) == MessageState::Sent);
+      h.stay_connected_for(h.engine.config().ack_timeout_max_ms);
+      h.server_says(h.ack_for(a));
+      CHECK(state_of(h, a) == MessageState::Acked);
     }
   }
 }
@@ -539,5 +560,62 @@ SCENARIO("an unconfirmed message's stored outbox reads in the build before this 
     REQUIRE(back.restore(blob) == RestoreError::None);
     CHECK(back.find(a)->fail_reason == FailReason::Unconfirmed);
     CHECK(back.has_ack_record());
+  }
+}
+
+SCENARIO("a closed tab's history never shows a message ✓✓ without a recorded ack", "[delivery][storage][tabs]") {
+  // The same failing sequence in another tab: tab A's outbox write that would hold the new message fails,
+  // its history write succeeds (the message shows sent), tab A closes before any ack; tab B takes over.
+  Harness a = connected();
+  const std::string stale_outbox = a.engine.outbox().serialize();  // what localStorage still holds for A
+  const auto id = a.send("a").id;
+  a.apply(a.engine.persist_now(a.now));
+  const std::string history = a.last_persist(StoreKey::History)->data;
+  Engine::MergeSource closed;
+  closed.outbox_adopted = true;  // A's (stale) outbox was read back and adopted whole
+  GIVEN("no ack was ever seen for it") {
+    Harness b = connected();
+    b.apply(b.engine.merge_stored(StoreKey::Outbox, stale_outbox, closed, b.now));
+    b.apply(b.engine.merge_stored(StoreKey::History, history, closed, b.now));
+    THEN("tab B shows it not delivered and sends it (its fate is unknown: it counts as sent once)") {
+      CHECK(state_of(b, id) != MessageState::Acked);
+      CHECK(state_of(b, id) != MessageState::Answered);
+      REQUIRE(b.engine.outbox().find(id));
+      CHECK(b.engine.outbox().find(id)->send_count == 1 + times_sent(b, id));
+      CHECK(times_sent(b, id) == 1);
+    }
+  }
+  GIVEN("A saw its ack and the outbox write that recorded it succeeded (the history still says sent)") {
+    a.server_says(kSeedAck);
+    const std::string outbox = a.engine.outbox().serialize();
+    Harness b = connected();
+    b.apply(b.engine.merge_stored(StoreKey::Outbox, outbox, closed, b.now));
+    b.apply(b.engine.merge_stored(StoreKey::History, history, closed, b.now));
+    THEN("the recorded ack, taken over with A's outbox, shows it delivered, and nothing is sent") {
+      CHECK(state_of(b, id) == MessageState::Acked);
+      CHECK_FALSE(b.engine.outbox().find(id));
+      CHECK(times_sent(b, id) == 0);
+    }
+  }
+}
+
+SCENARIO("a reload does not grant a message more automatic sends without ids", "[delivery][fate][restore]") {
+  // A message sent, its link ended unacked, sent again on a new link: its one automatic resend is used. The
+  // page reloads with it still in flight: the restored outbox says it went out twice.
+  Harness h = connected();
+  const auto a = h.send("a").id;
+  h.server_closes(1006);
+  h.advance(60'000);
+  h.open();
+  REQUIRE(times_sent(h, a) == 2);
+  const std::string outbox = h.engine.outbox().serialize();
+  Harness after;
+  after.apply(after.engine.restore(StoreKey::Outbox, outbox, after.now));
+  after.start();
+  after.open();
+  THEN("it is not sent a third time: it waits for the resident as not confirmed") {
+    CHECK(times_sent(after, a) == 0);
+    CHECK(state_of(after, a) == MessageState::Failed);
+    CHECK(reason_of(after, a) == FailReason::Unconfirmed);
   }
 }

@@ -141,28 +141,43 @@ TEST_CASE("a closed tab's outbox is adopted unless ours or delivered, and says w
   CHECK_FALSE(chat.find_id("no-room"));
 }
 
-TEST_CASE("a closed tab's history: open messages are acked if its outbox was adopted, put back if it was lost", "[restore]") {
+TEST_CASE("a closed tab's history: an open message shows acked only with a recorded ack, else goes out again", "[restore]") {
   const auto make = [] {
     ChatModel theirs;
     theirs.append(user("open", MessageState::Sent));
+    theirs.append(user("acked-there", MessageState::Sent));
     theirs.append(user("in-our-outbox", MessageState::Queued));
     theirs.append(user("failed", MessageState::Failed));
     return theirs;
   };
+  // That tab's outbox recorded the ack of "acked-there" (its history write came before the ack) and never
+  // held "open": its outbox write failed after the history's.
+  Outbox their_outbox;
+  their_outbox.note_acked("acked-there");
   Outbox ours;
   ours.push(entry("in-our-outbox"));
+  ChatModel chat;
+  adopt_outbox(their_outbox, ours, chat);
+  CHECK(ours.was_acked("acked-there"));  // the record came along
+
   ChatModel adopted = make();
-  CHECK(settle_closed_tab_history(adopted, ours, /*outbox_adopted=*/true) == 0);
-  CHECK(adopted.find_id("open")->state == MessageState::Acked);
+  CHECK(settle_closed_tab_history(adopted, ours) == 1);
+  CHECK(adopted.find_id("acked-there")->state == MessageState::Acked);
+  CHECK(adopted.find_id("open")->state == MessageState::Sent);  // no ack seen: never shown delivered
+  REQUIRE(ours.find("open"));
+  CHECK(ours.find("open")->state == OutboxState::Sent);  // it may have arrived: its fate is unknown
+  CHECK(ours.find("open")->send_count == 1);
   CHECK(adopted.find_id("in-our-outbox")->state == MessageState::Queued);
   CHECK(adopted.find_id("failed")->state == MessageState::Failed);
-  CHECK(ours.size() == 1);
-
-  ChatModel lost = make();
-  CHECK(settle_closed_tab_history(lost, ours, /*outbox_adopted=*/false) == 1);
-  CHECK(ours.find("open"));
-  CHECK(ours.find("open")->state == OutboxState::Queued);
   CHECK_FALSE(ours.find("failed"));  // a failed one waits for the resident in that history, not here
+  CHECK_FALSE(ours.find("acked-there"));
+
+  Outbox fresh;
+  ChatModel lost = make();
+  CHECK(settle_closed_tab_history(lost, fresh) == 3);  // its outbox (and record) lost: nothing is proven
+  CHECK(fresh.find("open"));
+  CHECK(fresh.find("acked-there"));
+  CHECK(lost.find_id("acked-there")->state == MessageState::Sent);
 }
 
 TEST_CASE("merging an already-read history is the same as merging its blob, minus its processing line", "[restore][tabs]") {
