@@ -83,7 +83,7 @@ describe('reliability', () => {
     const api = await startDevserver({
       staticDir: null,
       args: ['--backend', 'seed', '--fault',
-        'drop=1500-4000,refuse=300,ack-drop=0.03,silent-fail=0.03,handler-error=0.03,publish-fail=0.03,cold-start=0-300',
+        'drop=4000-8000,refuse=300,ack-drop=0.03,silent-fail=0.03,handler-error=0.03,publish-fail=0.03,cold-start=0-300',
         '--seed', '11', '--reply-delay-ms', '0'],
     });
     const context = await browser.newContext(DESKTOP);
@@ -107,7 +107,7 @@ describe('reliability', () => {
       const started = Date.now();
       const ids = await page.evaluate(async () => {
         const out = [];
-        for (let i = 0; i < 60; i++) {
+        for (let i = 0; i < 30; i++) {
           const r = window.BuildingOS.send(`mensagem ${i} sobre o vazamento`);
           if (!r.ok) throw new Error('send refused: ' + r.error);
           out.push(r.id);
