@@ -138,8 +138,6 @@ class ChatView {
   // "Nova versão disponível · Atualizar", under the header, when the offline shell has a new build.
   float update_height(const ViewState& state, const ViewContext& ctx) const;
   void draw_update(const ViewContext& ctx, const ImVec2& pos, float width, float height, Intents& out);
-  void draw_banner(const ViewState& state, const ViewContext& ctx, const ImVec2& pos, float width, float height,
-                   Intents& out);
   std::string banner_text(const ViewState& state) const;
   enum class DialogAnswer { None, Yes, No };
   // A centred modal question with "no" then "yes" buttons (ImGui popup `id`, opened with OpenPopup); the
