@@ -415,11 +415,13 @@
     m.links.forEach(function (l, i) {
       var a = make('a', { href: l.href, target: '_blank', rel: 'noopener noreferrer', 'data-action': String(l.action),
         'data-link': String(i) }, l.label);
-      a.bosLink = l;
+      a.bosAsk = l.confirm ? l : null;
       item.appendChild(a);
     });
     m.actions.forEach(function (a, i) {
-      item.appendChild(make('button', { type: 'button', 'data-action': String(a.action), 'class': i ? '' : 'twin-primary' }, a.label));
+      var b = make('button', { type: 'button', 'data-action': String(a.action), 'class': i ? '' : 'twin-primary' }, a.label);
+      b.bosAsk = a.confirm ? a : null;
+      item.appendChild(b);
     });
     return item;
   }
@@ -442,9 +444,10 @@
     if (!t || !item) return;
     e.preventDefault();  // a link opens through the app, as a tap on its chip does
     var link = t.hasAttribute('data-link') ? +t.getAttribute('data-link') : -1;
-    var l = t.bosLink;
-    // "Abrir site externo? <host>" first, as on the canvas (issue 13).
-    if (l && l.confirm) ask(l.confirm, l.cancel, l.ok, +t.getAttribute('data-action'), item.bosSeq, link, t);
+    var q = t.bosAsk;
+    // Asked first, as on the canvas: "Abrir site externo? <host>" (issue 13), "Reenviar" on a message that
+    // may have arrived (issue 12).
+    if (q) ask(q.confirm, q.cancel, q.ok, +t.getAttribute('data-action'), item.bosSeq, link, t);
     else twinAct(+t.getAttribute('data-action'), item.bosSeq, link);
   }
 

@@ -71,6 +71,17 @@ Question switch_question(Lang lang, const ViewState& view) {
   return q;
 }
 
+Question retry_question(Lang lang, const ChatMessage& m) {
+  Question q;
+  if (m.state != MessageState::Failed || m.fail_reason != FailReason::Unconfirmed) return q;
+  q.text = text(lang, Text::ResendMayDuplicate);
+  q.yes = Action::Retry;
+  q.no = Action::kCount;  // nothing to do: the message stays as it is
+  q.yes_label = text(lang, Text::ResendAnyway);
+  q.no_label = text(lang, Text::Cancel);
+  return q;
+}
+
 std::vector<Action> message_actions(const ChatMessage& m, bool selected) {
   std::vector<Action> out;
   if (m.temporary || m.role == Role::System) return out;  // a centred line, not a bubble

@@ -72,6 +72,9 @@ struct Question {
   std::string yes_label, no_label;
 };
 Question switch_question(Lang lang, const ViewState& view);
+// "Reenviar" on a message whose fate is unknown (FailReason::Unconfirmed): it may already be in the building,
+// so both faces ask first ("Reenviar mesmo assim" / "Cancelar"). `text` is "" for any other message.
+Question retry_question(Lang lang, const ChatMessage& m);
 
 // The actions under a message, in the order they show (`selected`: the canvas's tapped bubble).
 std::vector<Action> message_actions(const ChatMessage& m, bool selected);

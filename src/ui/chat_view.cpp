@@ -460,27 +460,16 @@ void ChatView::draw_menu(const ViewState& state, const ViewContext& ctx, Intents
     resend_target_ = confirm_resend_id_;
   }
   confirm_resend_id_.clear();
-  ImGui::SetNextWindowPos(ImVec2(display.x / 2, display.y / 2), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
-  ImGui::SetNextWindowSize(ImVec2(std::min(display.x - 2 * kDialogMargin * d, kDialogMaxW * d), 0));
-  if (ImGui::BeginPopupModal("##confirm_resend", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize)) {
-    ImGui::PushTextWrapPos(0);
-    ImGui::TextUnformatted(text(lang_, Text::ResendMayDuplicate));
-    ImGui::PopTextWrapPos();
-    ImGui::Dummy(ImVec2(0, kDialogGap * d));
-    ImGui::PushStyleColor(ImGuiCol_Button, theme_.chip);
-    ImGui::PushStyleColor(ImGuiCol_ButtonHovered, theme_.separator);
-    if (ImGui::Button(text(lang_, Text::Cancel))) ImGui::CloseCurrentPopup();
-    ImGui::PopStyleColor(2);
-    ImGui::SameLine();
-    ImGui::PushStyleColor(ImGuiCol_Button, theme_.accent);
-    ImGui::PushStyleColor(ImGuiCol_ButtonHovered, theme_.accent);
-    ImGui::PushStyleColor(ImGuiCol_Text, theme_.accent_text);
-    if (ImGui::Button(text(lang_, Text::ResendAnyway))) {
+  {
+    // ui/actions' question, which the page's twin asks too (the message is no longer here: its id is kept).
+    ChatMessage unconfirmed;
+    unconfirmed.state = MessageState::Failed;
+    unconfirmed.fail_reason = FailReason::Unconfirmed;
+    const Question q = retry_question(lang_, unconfirmed);
+    if (confirm_dialog(ctx, display, "##confirm_resend", q.text, q.yes_label.c_str(), q.no_label.c_str(), "confirm_resend",
+                       "cancel_resend") == DialogAnswer::Yes) {
       out.retry_id = resend_target_;
-      ImGui::CloseCurrentPopup();
     }
-    ImGui::PopStyleColor(3);
-    ImGui::EndPopup();
   }
   ImGui::PopStyleColor();
   ImGui::PopStyleVar();
@@ -962,7 +951,7 @@ void ChatView::draw_message(const ChatMessage& m, const ViewContext& ctx, const 
     for (const auto& c : chips) {
       float w = 0;
       const bool tapped = chip(c.id, text(lang_, action_label(c.action)), ImVec2(ax, ay), small, c.bg, c.fg, d, &w);
-      if (tapped && c.action == Action::Retry && m.fail_reason == FailReason::Unconfirmed) {
+      if (tapped && c.action == Action::Retry && !retry_question(lang_, m).text.empty()) {
         confirm_resend_id_ = m.id;  // it may already be in the building: asked first (draw_menu's dialog)
       } else if (tapped && request(c.action, &m, {}, out) && c.action == Action::Copy) {
         selected_seq_ = 0;

@@ -173,6 +173,19 @@ void message_json(std::string& out, const ChatMessage& m, Lang lang, int tz_offs
     out += first ? "{" : ",{";
     first = false;
     action_fields(out, a, text(lang, action_label(a)));
+    // Asked first, as a tap on the canvas chip is: "Reenviar" on a message that may have arrived.
+    const Question q = a == Action::Retry ? retry_question(lang, m) : Question{};
+    if (!q.text.empty()) {
+      out += ',';
+      key(out, "confirm");
+      str(out, q.text);
+      out += ',';
+      key(out, "cancel");
+      str(out, q.no_label);
+      out += ',';
+      key(out, "ok");
+      str(out, q.yes_label);
+    }
     out += '}';
   }
   out += "],";

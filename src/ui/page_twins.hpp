@@ -50,7 +50,7 @@ class PageTwins {
   //                                                                (when any of it changed)
   //    "reset":true,                                               (rebuild the log: first call, a merge)
   //    "remove":[seq...],                                          (gone: trimmed, deleted, cleared)
-  //    "put":[{"seq","name","actions":[{"action","label"}],"links":[{"label","href","action","confirm","cancel","ok"}]}...]}
+  //    "put":[{"seq","name","actions":[{"action","label","confirm"?,"cancel"?,"ok"?}],"links":[{"label","href","action","confirm","cancel","ok"}]}...]}
   //                                                                (changed in place, or new at the end)
   std::string update(const TwinContext& ctx);
   // A page control was used: what it asks for, if it is still offered now (a stale control does nothing).

@@ -259,6 +259,46 @@ TEST_CASE("twins: a failed message offers Reenviar and Apagar, others none, Copi
   CHECK(in.empty());
 }
 
+TEST_CASE("twins: Reenviar on a message that may have arrived asks first on both faces, on no other", "[ui][twins][delivery]") {
+  ViewHarness h(390, 844, 1.0f);
+  ChatModel chat;
+  ChatMessage unconfirmed = message(Role::User, "vazamento no 502", h.now_ms, MessageState::Failed, "c-1");
+  unconfirmed.fail_reason = FailReason::Unconfirmed;
+  ChatMessage too_big = message(Role::User, "uma foto", h.now_ms + 1, MessageState::Failed, "c-2");
+  too_big.fail_reason = FailReason::TooBig;
+  chat.append(unconfirmed);
+  chat.append(too_big);
+  auto s = view_state();
+  ui::PageTwins twins;
+  const json u = update(twins, chat, s);
+  REQUIRE(u["put"].size() == 2);
+  const json& asks = u["put"][0]["actions"][0];
+  CHECK(asks["action"] == static_cast<int>(ui::Action::Retry));
+  CHECK(asks["confirm"] == text(Lang::Pt, Text::ResendMayDuplicate));
+  CHECK(asks["cancel"] == "Cancelar");
+  CHECK(asks["ok"] == text(Lang::Pt, Text::ResendAnyway));
+  CHECK_FALSE(u["put"][1]["actions"][0].contains("confirm"));  // refused for its size: it never arrived
+
+  // The canvas: the chip asks, "Cancelar" keeps the message, "Reenviar mesmo assim" sends it.
+  for (int i = 0; i < 8; ++i) h.frame(chat, s);
+  auto rect_of = [&](const std::string& kind, const std::string& id) {
+    for (const auto& r : h.view.hit_rects()) {
+      if (r.kind == kind && (id.empty() || r.id == id)) return ImVec2((r.vis_min.x + r.vis_max.x) / 2, (r.vis_min.y + r.vis_max.y) / 2);
+    }
+    FAIL("no " << kind);
+    return ImVec2();
+  };
+  CHECK(h.tap(rect_of("retry", "c-1"), chat, s).retry_id.empty());
+  h.frames(2, chat, s);
+  CHECK(h.tap(rect_of("cancel_resend", ""), chat, s).retry_id.empty());
+  h.frames(2, chat, s);
+  CHECK(h.tap(rect_of("retry", "c-1"), chat, s).retry_id.empty());
+  h.frames(2, chat, s);
+  CHECK(h.tap(rect_of("confirm_resend", ""), chat, s).retry_id == "c-1");
+  h.frames(2, chat, s);
+  CHECK(h.tap(rect_of("retry", "c-2"), chat, s).retry_id == "c-2");  // no question
+}
+
 TEST_CASE("twins: signed in with a token, both menus say who and offer Sair deste aparelho, naming what is undelivered", "[ui][twins][identity]") {
   ui::ViewState s = view_state();
   ui::PageTwins twins;
