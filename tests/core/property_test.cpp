@@ -2,6 +2,11 @@
 // rotations, hidden/visible pages, reloads and time. Whatever happens, every accepted message reaches the
 // server, first arrivals are in the order the resident sent them, the outbox stays bounded, the engine
 // never writes to a socket that is not open and never holds more than two sockets open.
+//
+// Index
+//   [SECTION] The model       the network, the server and the resident the property drives
+//   [SECTION] Any network     nothing lost, duplicated or reordered
+//   [SECTION] Lambda faults   with ids: exactly once; the seed's Lambdas: nothing lost silently or unproven
 #include <catch2/catch.hpp>
 
 #include <map>
@@ -14,6 +19,8 @@
 
 using namespace bos;
 using bos::test::Harness;
+
+// [SECTION] The model -----------------------------------------------------------------------------
 
 namespace {
 
@@ -259,6 +266,8 @@ struct World {
 
 }  // namespace
 
+// [SECTION] Any network ---------------------------------------------------------------------------
+
 TEST_CASE("property: no message is lost, duplicated or reordered, whatever the network does", "[property]") {
   const auto seed = GENERATE(range<uint64_t>(1, 41));
   CAPTURE(seed);
@@ -275,6 +284,8 @@ TEST_CASE("property: no message is lost, duplicated or reordered, whatever the n
     if (m.role == Role::User) CHECK((m.state == MessageState::Acked || m.state == MessageState::Answered));
   }
 }
+
+// [SECTION] Lambda faults -------------------------------------------------------------------------
 
 namespace {
 // What the resident ends up seeing for each accepted message once the network heals.

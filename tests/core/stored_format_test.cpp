@@ -3,6 +3,10 @@
 // read, never refused: an older build (a rollback, a cached service worker) must not erase what a newer one
 // wrote, neither for this tab (restore) nor for a closed tab (merge_stored, which App uses to decide what
 // it may delete).
+//
+// Index
+//   [SECTION] Golden blobs    codes and blobs of this build
+//   [SECTION] Newer builds    what a newer build wrote is read, never refused
 #include <catch2/catch.hpp>
 
 #include <set>
@@ -12,6 +16,8 @@
 
 using namespace bos;
 using bos::test::Harness;
+
+// [SECTION] Golden blobs --------------------------------------------------------------------------
 
 namespace {
 ChatMessage message(std::string id, Role role, MessageState state, int64_t ts) {
@@ -135,6 +141,8 @@ TEST_CASE("outbox golden blob: every state and fail reason", "[stored]") {
   CHECK(stored_code(FailReason::Unconfirmed) == 3);
   CHECK(fail_reason_from_stored(3) == FailReason::Unconfirmed);
 }
+
+// [SECTION] Newer builds --------------------------------------------------------------------------
 
 TEST_CASE("unknown codes read as the nearest safe known value", "[stored]") {
   CHECK(role_from_stored(9) == Role::System);  // never the resident's: it is not sent again as theirs

@@ -1,5 +1,10 @@
 // Nothing lost under faults: a flapping network (the dev server drops every connection at random), a dead
 // link that never closes, a frozen background tab, two tabs of the same resident, corrupted storage.
+//
+// Index
+//   [SECTION] Chaos     500 messages under drops with ids; the seed's Lambdas without them
+//   [SECTION] Links     a dead link, a frozen tab, a paused hidden tab
+//   [SECTION] Storage   two tabs of one resident, corrupted storage
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -29,6 +34,7 @@ describe('reliability', () => {
     await site?.stop();
   });
 
+  // [SECTION] Chaos -------------------------------------------------------------------------------
   it('chaos: 500 messages while every connection drops at random and Lambdas fail arrive exactly once', async (t) => {
     const api = await startDevserver({
       staticDir: null,
@@ -158,6 +164,7 @@ describe('reliability', () => {
     }
   });
 
+  // [SECTION] Links -------------------------------------------------------------------------------
   it('a dead link (no answers, no close) is noticed within the heartbeat timeout and recovers', async (t) => {
     const api = await startDevserver({ staticDir: null, args: ['--fault', 'swallow=1000', '--seed', '3'] });
     const context = await browser.newContext(DESKTOP);
@@ -239,6 +246,7 @@ describe('reliability', () => {
     }
   });
 
+  // [SECTION] Storage -----------------------------------------------------------------------------
   it('two tabs of one resident: nothing lost or sent twice, no history clobbered', async () => {
     let api = await startDevserver({ staticDir: null, args: ['--reply-delay-ms', '50'] });
     const context = await browser.newContext(DESKTOP);  // one profile: the tabs share localStorage
