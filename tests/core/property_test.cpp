@@ -151,16 +151,21 @@ struct World {
     }
   }
 
+  std::size_t logs_seen = 0;  // of h->logs, checked
   void check_invariants() {
     sync_storage();
     REQUIRE(h->engine.outbox().size() <= kOutboxMaxMessages);
     REQUIRE(h->open_socket_count() <= 2);
-    for (const auto& l : h->logs) REQUIRE(l.text.find("ENGINE BUG") == std::string::npos);
+    // Checked every step: plain loops that FAIL on a violation (a Catch2 assertion per message per step was
+    // 18 M assertions), and each log line once (the whole log every step was quadratic).
+    for (; logs_seen < h->logs.size(); ++logs_seen) {
+      const auto& l = h->logs[logs_seen];
+      if (l.text.find("ENGINE BUG") != std::string::npos) FAIL("the engine logged: " << l.text);
+    }
     // Never shown in a state the frames did not prove: ✓✓ (or answered) only for a message the backend took.
     for (const auto& m : h->engine.chat().messages()) {
       if (m.role == Role::User && (m.state == MessageState::Acked || m.state == MessageState::Answered)) {
-        INFO("message " << m.id << " shown " << to_string(m.state));
-        REQUIRE(server.executed[m.id] >= 1);
+        if (server.executed[m.id] < 1) FAIL("message " << m.id << " shown " << to_string(m.state) << ", never executed");
         shown_acked.insert(m.id);
       }
     }
@@ -191,6 +196,7 @@ struct World {
     server.deaf.clear();
     h = std::move(fresh);
     persisted_seen = 0;
+    logs_seen = 0;
     h->start();
   }
 
@@ -268,8 +274,18 @@ struct World {
 
 // [SECTION] Any network ---------------------------------------------------------------------------
 
+// Seeds per case. The wasm tier runs this file twice (as built and as shipped) to show the same engine
+// behaves the same under wasm; there one seed in kWasmSeedShare is enough, and the native tier runs them all
+// (all seeds under wasm took 500 s of the tier's 420 s budget: most of it the engine serialising its history).
+#ifdef __EMSCRIPTEN__
+constexpr uint64_t kWasmSeedShare = 8;
+#else
+constexpr uint64_t kWasmSeedShare = 1;
+#endif
+constexpr uint64_t seeds(uint64_t n) { return (n + kWasmSeedShare - 1) / kWasmSeedShare; }
+
 TEST_CASE("property: no message is lost, duplicated or reordered, whatever the network does", "[property]") {
-  const auto seed = GENERATE(range<uint64_t>(1, 41));
+  const auto seed = GENERATE(range<uint64_t>(1, 1 + seeds(40)));
   CAPTURE(seed);
   World w(seed);
   w.server.ack_drop = 0.2;
@@ -312,7 +328,7 @@ Outcome outcome(World& w) {
 }  // namespace
 
 TEST_CASE("property: with ids and Lambda faults, exactly once, everything ends delivered and shown so", "[property][delivery]") {
-  const auto seed = GENERATE(range<uint64_t>(100, 120));
+  const auto seed = GENERATE(range<uint64_t>(100, 100 + seeds(20)));
   CAPTURE(seed);
   World w(seed);
   w.server.ids = true;
@@ -336,7 +352,7 @@ TEST_CASE("property: with ids and Lambda faults, exactly once, everything ends d
 }
 
 TEST_CASE("property: the seed's Lambdas with faults: nothing lost silently, nothing unproven", "[property][delivery]") {
-  const auto seed = GENERATE(range<uint64_t>(200, 220));
+  const auto seed = GENERATE(range<uint64_t>(200, 200 + seeds(20)));
   CAPTURE(seed);
   World w(seed);
   w.server.ids = false;
