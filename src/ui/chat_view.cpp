@@ -68,21 +68,6 @@ ImU32 status_color(ConnState s) {
   return rgb(kStatusFailed);
 }
 
-
-// Closes an open popup of the current window by its id, from outside it. A question answered on the page
-// (its accessible twin) must not leave the canvas's modal in ImGui's popup stack: a modal there, drawn or
-// not, keeps every tap from the chat.
-void close_popup(const char* str_id) {
-  ImGuiContext& g = *GImGui;
-  const ImGuiID id = ImGui::GetID(str_id);
-  for (int n = 0; n < g.OpenPopupStack.Size; ++n) {
-    if (g.OpenPopupStack[n].PopupId == id) {
-      ImGui::ClosePopupToLevel(n, false);
-      return;
-    }
-  }
-}
-
 }  // namespace
 
 // [SECTION] Text: the one path every text takes -----------------------------------------------------------
@@ -450,9 +435,8 @@ void ChatView::draw_menu(const ViewState& state, const ViewContext& ctx, Intents
                                           "confirm_switch", "keep_current");
     if (a == DialogAnswer::Yes) request(q.yes, nullptr, {}, out);
     if (a == DialogAnswer::No) request(q.no, nullptr, {}, out);
-  } else if (switch_asked_) {
-    close_popup("##confirm_switch");  // answered on the page, or the app dropped the question
-    switch_asked_ = false;
+  } else {
+    switch_asked_ = false;  // answered (here or on the page): ImGui drops the popup once it is not submitted
   }
   // "Reenviar" on a message that is not confirmed: it may already be in the building, so ask first.
   if (!confirm_resend_id_.empty() && !ImGui::IsPopupOpen("##confirm_resend")) {

@@ -228,8 +228,7 @@ TEST_CASE("twins: the update banner and the switch question are the canvas's, an
   s.resident_label.clear();
   CHECK(update(twins, chat, s)["controls"]["question"]["no"]["label"] == "Cancelar");
 
-  // Answered on the page, the question goes from the canvas too, and the canvas takes taps again (a modal
-  // left in ImGui's popup stack would keep every tap from the chat).
+  // Answered on the page, the question goes from the canvas too, and the canvas takes taps again.
   s.switch_name.clear();
   s.show_update = false;
   h.frames(3, chat, s);
