@@ -153,8 +153,8 @@
   function removeFragment() {
     try { history.replaceState(history.state, '', location.pathname + location.search); } catch (e) {}
   }
-  // Every key of ours, from every resident, and the other open tabs told (they sign out too).
-  function signOutDevice() {
+  // Every key of ours, from every resident (pre.js's sign-out uses it too, through BOSBoot).
+  function removeOurKeys() {
     try {
       var keys = [];
       for (var i = 0; i < localStorage.length; i++) {
@@ -163,6 +163,10 @@
       }
       for (var j = 0; j < keys.length; j++) localStorage.removeItem(keys[j]);
     } catch (e) {}
+  }
+  // Every key of ours, and the other open tabs told (they sign out too).
+  function signOutDevice() {
+    removeOurKeys();
     try { if (channel) channel.postMessage({ type: 'signed-out' }); } catch (e) {}
     location.replace(location.pathname + location.search);
   }
@@ -442,6 +446,7 @@
     showAuth: showAuth,
     signOutDevice: signOutDevice,
     channel: channel,
+    removeOurKeys: removeOurKeys,
     // Called by the app after its first frame: the canvas now shows the chat.
     done: function () {
       progress(1);

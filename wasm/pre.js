@@ -595,16 +595,7 @@
   var channel = B.channel || null;
   var HISTORY_KEY = new RegExp(F.storage.history);
   function reloadWithoutFragment() { location.replace(location.pathname + location.search); }
-  function removeOurKeys() {
-    try {
-      var keys = [];
-      for (var i = 0; i < localStorage.length; i++) {
-        var k = localStorage.key(i);
-        if (k && k.indexOf(F.storage.prefix) === 0) keys.push(k);
-      }
-      for (var j = 0; j < keys.length; j++) localStorage.removeItem(keys[j]);
-    } catch (e) {}
-  }
+  var removeOurKeys = B.removeOurKeys;  // boot.js's: every bos.* key of every resident
   Module.bosRemoveFragment = function () {
     try { history.replaceState(history.state, '', location.pathname + location.search); } catch (e) {}
   };
