@@ -325,20 +325,26 @@ Outcome outcome(World& w) {
   }
   return o;
 }
-}  // namespace
 
-TEST_CASE("property: with ids and Lambda faults, exactly once, everything ends delivered and shown so", "[property][delivery]") {
-  const auto seed = GENERATE(range<uint64_t>(100, 100 + seeds(20)));
-  CAPTURE(seed);
-  World w(seed);
-  w.server.ids = true;
-  w.server.ack_drop = 0.1;
+// The seed's Lambda faults (silent fail, handler error, publish fail, cold starts up to 25 s) on `w`, with or
+// without ids, then run and settled.
+void run_with_lambda_faults(World& w, bool ids, double ack_drop) {
+  w.server.ids = ids;
+  w.server.ack_drop = ack_drop;
   w.server.silent_fail = 0.05;
   w.server.handler_error = 0.05;
   w.server.publish_fail = 0.05;
   w.server.cold_start_max_ms = 25'000;
   for (int i = 0; i < 1'500; ++i) w.step();
   w.settle();
+}
+}  // namespace
+
+TEST_CASE("property: with ids and Lambda faults, exactly once, everything ends delivered and shown so", "[property][delivery]") {
+  const auto seed = GENERATE(range<uint64_t>(100, 100 + seeds(20)));
+  CAPTURE(seed);
+  World w(seed);
+  run_with_lambda_faults(w, true, 0.1);
   const Outcome o = outcome(w);
   INFO("accepted " << w.accepted.size() << ", once " << o.delivered_once << ", twice " << o.executed_twice
                    << ", not confirmed " << o.not_confirmed << ", failed " << o.failed << ", lost " << o.lost_silently);
@@ -355,14 +361,7 @@ TEST_CASE("property: the seed's Lambdas with faults: nothing lost silently, noth
   const auto seed = GENERATE(range<uint64_t>(200, 200 + seeds(20)));
   CAPTURE(seed);
   World w(seed);
-  w.server.ids = false;
-  w.server.ack_drop = 0.05;
-  w.server.silent_fail = 0.05;
-  w.server.handler_error = 0.05;
-  w.server.publish_fail = 0.05;
-  w.server.cold_start_max_ms = 25'000;
-  for (int i = 0; i < 1'500; ++i) w.step();
-  w.settle();
+  run_with_lambda_faults(w, false, 0.05);
   const Outcome o = outcome(w);
   INFO("accepted " << w.accepted.size() << ", once " << o.delivered_once << ", twice " << o.executed_twice
                    << ", not confirmed " << o.not_confirmed << ", failed " << o.failed << ", lost " << o.lost_silently
